@@ -1,0 +1,77 @@
+/** Shapes shared by the engine, the plugins and callers. */
+
+/** A primary-key tuple, one value per PK column, in PK order. */
+export type KeyTuple = readonly unknown[];
+
+export interface BinlogPosition {
+  readonly file: string;
+  readonly position: number;
+  /** The server's GTID position at that point, where it has one (MariaDB `0-1-5`, MySQL uuid set). */
+  readonly gtid?: string;
+}
+
+/** A chunk of the source table: rows with lower < pk <= upper (null = unbounded). */
+export interface ChunkInfo {
+  readonly index: number;
+  readonly lower: KeyTuple | null;
+  readonly upper: KeyTuple | null;
+}
+
+export interface ChunkDone extends ChunkInfo {
+  readonly rows: number;
+  readonly ms: number;
+}
+
+export interface CopyPlan {
+  readonly rowsEstimate: number;
+  readonly resumedFrom: KeyTuple | null;
+  readonly threads: number;
+}
+
+/** Durable progress: everything needed to resume. */
+export interface ProgressSnapshot {
+  readonly phase: string;
+  readonly rowsCopied: number;
+  readonly rowsEstimate: number;
+  /** Every row with pk <= lowWatermark is copied (null: nothing yet; 'done': all). */
+  readonly lowWatermark: KeyTuple | null | 'done';
+  /** Replay has applied every change before this position to the shadow table. */
+  readonly binlog: BinlogPosition | null;
+  readonly replayedEvents: number;
+  readonly throttled?: string;
+}
+
+/** Where a resumed migration starts again. */
+export interface ResumePoint {
+  readonly lowWatermark: KeyTuple | null | 'done';
+  readonly binlog: BinlogPosition;
+  readonly rowsCopied: number;
+}
+
+export interface CutoverResult {
+  /** How long application writes to the table were blocked. */
+  readonly lockMs: number;
+  /** The old table's name when kept (--keep-old-table), else null (dropped). */
+  readonly oldTable: string | null;
+}
+
+export interface MigrationResult {
+  readonly schema: string;
+  readonly table: string;
+  /** 'native': the server did it in place (INSTANT/NOCOPY/INPLACE); 'copy': shadow table + cutover. */
+  readonly mode: 'native' | 'copy';
+  readonly durationMs: number;
+  readonly rowsCopied: number;
+  readonly resumed: boolean;
+  readonly cutover: CutoverResult | null;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn';
+
+export type MigrationEvent =
+  | { readonly type: 'phase'; readonly phase: string; readonly state: 'start' | 'end'; readonly at: number }
+  | { readonly type: 'progress'; readonly snapshot: ProgressSnapshot }
+  | { readonly type: 'log'; readonly level: LogLevel; readonly message: string }
+  | { readonly type: 'done'; readonly result: MigrationResult }
+  | { readonly type: 'failed'; readonly error: string; readonly code?: string }
+  | { readonly type: 'cancelled'; readonly reason: string };
