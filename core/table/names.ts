@@ -20,7 +20,6 @@ function derivedName(table: string, suffix: string): string {
 }
 
 export const shadowTableName = (table: string): string => derivedName(table, 'new');
+/** Also the cutover's sentry: a placeholder with this name keeps the RENAME from running early. */
 export const oldTableName = (table: string): string => derivedName(table, 'old');
 export const checkpointTableName = (table: string): string => derivedName(table, 'chkpnt');
-/** The placeholder `_t_old` the cutover's lock holder creates so the RENAME cannot run early. */
-export const sentryTableName = (table: string): string => derivedName(table, 'old');
