@@ -143,7 +143,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<ServerInf
     `--socket=${d.socket}`, `--pid-file=${d.pidFile}`, `--log-error=${d.errLog}`,
     `--log-bin=${join(d.data, 'binlog')}`, `--server-id=${opts.serverId ?? 1}`,
     '--binlog-format=ROW', '--binlog-row-image=FULL', '--binlog-row-metadata=FULL',
-    '--event-scheduler=ON', '--innodb-buffer-pool-size=1G', '--innodb-log-file-size=512M',
+    '--event-scheduler=ON', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci', '--innodb-buffer-pool-size=1G', '--innodb-log-file-size=512M',
     '--innodb-flush-log-at-trx-commit=2', '--sync-binlog=0', '--max-connections=500',
     '--skip-name-resolve', ...asRoot, ...(opts.extraArgs ?? []),
   ];

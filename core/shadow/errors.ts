@@ -1,0 +1,63 @@
+/** Errors raised while creating or loading the shadow table `_<t>_new`. */
+import { SluiceError } from '../errors.ts';
+
+const qualified = (schema: string, table: string) => `\`${schema}\`.\`${table}\``;
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** A table with the shadow's name existed before this run tried to create it: it is left untouched. */
+export class ShadowTableExistsError extends SluiceError {
+  readonly schema: string;
+  readonly table: string;
+  constructor(schema: string, table: string) {
+    super(
+      'SHADOW_EXISTS',
+      `shadow table ${qualified(schema, table)} already exists (left by an earlier run?): resume that migration, or drop the table if nothing needs it`,
+    );
+    this.schema = schema;
+    this.table = table;
+  }
+}
+
+/** The server refused the user's ALTER when applied to the shadow table. */
+export class AlterRejectedError extends SluiceError {
+  /** The server's error number and symbolic code (e.g. 1054, ER_BAD_FIELD_ERROR), when known. */
+  readonly errno: number | undefined;
+  readonly serverCode: string | undefined;
+  constructor(table: string, serverMessage: string, errno?: number, serverCode?: string, options?: { cause?: unknown }) {
+    const tag = errno === undefined ? '' : ` (${serverCode ? `${serverCode} ` : ''}${errno})`;
+    super(
+      'ALTER_REJECTED',
+      `the server rejected the ALTER on the shadow table \`${table}\`: ${oneLine(serverMessage)}${tag}; fix the statement and run again`,
+      options,
+    );
+    this.errno = errno;
+    this.serverCode = serverCode;
+  }
+}
+
+/** The ALTER changes (or drops) the primary key, or the shadow's key is not the source's. */
+export class ShadowPrimaryKeyError extends SluiceError {
+  readonly expected: readonly string[];
+  readonly actual: readonly string[];
+  constructor(schema: string, table: string, expected: readonly string[], actual: readonly string[]) {
+    const show = (cols: readonly string[]) => (cols.length ? `(${cols.join(', ')})` : 'none');
+    super(
+      'SHADOW_PK_CHANGED',
+      expected.length === 0
+        ? `${qualified(schema, table)} has no primary key: Sluice copies rows by primary key, so add one with a plain ALTER TABLE first`
+        : `the ALTER changes the primary key of ${qualified(schema, table)} from ${show(expected)} to ${show(actual)}: Sluice copies rows by primary key, so change the key with a separate plain ALTER TABLE`,
+    );
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** A clause that must not run against the shadow table (RENAME TO would move the shadow away). */
+export class UnsafeShadowAlterError extends SluiceError {
+  constructor(clause: string) {
+    super(
+      'UNSAFE_SHADOW_ALTER',
+      `the clause "${oneLine(clause)}" cannot be applied online: remove it and run it as a separate statement`,
+    );
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The shadow table `_<t>_new`: created as `CREATE TABLE ... LIKE` the source, altered with the
+ * user's statement, AUTO_INCREMENT carried across; then inspected and mapped column by column.
+ * A failed creation leaves nothing behind; a table that existed before is never dropped.
+ */
+import mysql from 'mysql2/promise';
+import type { Queryable } from '../connection/connection.ts';
+import type { ParsedAlter } from '../statement/types.ts';
+import { TableNotFoundError } from '../table/errors.ts';
+import { inspectTable, readAutoIncrement } from '../table/inspect.ts';
+import { shadowTableName } from '../table/names.ts';
+import type { ColumnMapping, TableInfo } from '../table/types.ts';
+import { AlterRejectedError, ShadowTableExistsError, UnsafeShadowAlterError } from './errors.ts';
+import { checkPrimaryKey, mapColumns } from './mapping.ts';
+
+export interface ShadowTable {
+  /** The shadow table's name (same schema as the source). */
+  name: string;
+  info: TableInfo;
+  /** INSERT INTO shadow (mapping.target) SELECT mapping.source FROM t. */
+  mapping: ColumnMapping;
+  /** Source columns with no shadow column. */
+  dropped: string[];
+  /** Shadow columns with no source column (they take their defaults). */
+  added: string[];
+}
+
+const ER_TABLE_EXISTS_ERROR = 1050;
+
+/** `schema`.`table`, each part escaped on its own (names may contain dots or backticks). */
+export function qualifiedName(schema: string, table: string): string {
+  return `${mysql.escapeId(schema, true)}.${mysql.escapeId(table, true)}`;
+}
+
+interface ServerError { sqlMessage: string; errno?: number; code?: string; fatal?: boolean }
+
+/** An error the server answered with (not a lost connection, not a driver error). */
+function isServerError(err: unknown): err is ServerError {
+  const e = err as Partial<ServerError> | null;
+  return typeof e === 'object' && e !== null && typeof e.sqlMessage === 'string' && e.fatal !== true;
+}
+
+export async function createShadowTable(db: Queryable, source: TableInfo, parsed: ParsedAlter): Promise<ShadowTable> {
+  const renameTable = parsed.clauses.find((c) => c.kind === 'rename-table');
+  if (renameTable) throw new UnsafeShadowAlterError(renameTable.text);
+
+  const name = shadowTableName(source.name);
+  const shadow = qualifiedName(source.schema, name);
+  try {
+    await db.query(`CREATE TABLE ${shadow} LIKE ${qualifiedName(source.schema, source.name)}`);
+  } catch (err) {
+    // Not ours: never drop it.
+    if (isServerError(err) && err.errno === ER_TABLE_EXISTS_ERROR) throw new ShadowTableExistsError(source.schema, name);
+    throw err;
+  }
+
+  try {
+    await applyAlter(db, shadow, name, parsed.spec);
+    let info = await inspectTable(db, source.schema, name);
+    checkPrimaryKey(source, info, parsed.renamedColumns);
+    const carried = await carryAutoIncrement(db, source, info);
+    if (carried !== null) info = { ...info, autoIncrement: carried };
+    return { name, info, ...mapColumns(source, info, parsed.renamedColumns) };
+  } catch (err) {
+    // We created it: leave nothing behind. A failed drop leaves a table the next run reports as existing.
+    await db.query(`DROP TABLE IF EXISTS ${shadow}`).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The user's ALTER, applied to the shadow. The spec is the statement's own SQL text, by design. */
+async function applyAlter(db: Queryable, shadow: string, name: string, spec: string): Promise<void> {
+  if (spec.trim() === '') return;
+  try {
+    await db.query(`ALTER TABLE ${shadow} ${spec}`);
+  } catch (err) {
+    if (isServerError(err)) throw new AlterRejectedError(name, err.sqlMessage, err.errno, err.code, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Raise the shadow's counter to the source's (read live: it may have moved since inspection), so
+ * ids freed at the top of the source are not handed out again after cutover. Never lowers a counter
+ * the ALTER itself set higher. Returns the new counter, or null when nothing was changed.
+ */
+async function carryAutoIncrement(db: Queryable, source: TableInfo, shadow: TableInfo): Promise<number | null> {
+  if (source.autoIncrement === null || shadow.autoIncrement === null) return null;
+  const live = (await readAutoIncrement(db, source.schema, source.name)) ?? 1n;
+  const wanted = live > BigInt(source.autoIncrement) ? live : BigInt(source.autoIncrement);
+  const current = (await readAutoIncrement(db, shadow.schema, shadow.name)) ?? 1n;
+  if (wanted <= current) return null;
+  await db.query(mysql.format(`ALTER TABLE ${qualifiedName(shadow.schema, shadow.name)} AUTO_INCREMENT = ?`, [wanted]));
+  return Number(wanted);
+}
+
+/** The existing shadow table (to resume), mapped the same way; null when there is none. */
+export async function loadShadowTable(db: Queryable, source: TableInfo, parsed: ParsedAlter): Promise<ShadowTable | null> {
+  const name = shadowTableName(source.name);
+  let info: TableInfo;
+  try {
+    info = await inspectTable(db, source.schema, name);
+  } catch (err) {
+    if (err instanceof TableNotFoundError) return null;
+    throw err;
+  }
+  checkPrimaryKey(source, info, parsed.renamedColumns);
+  return { name, info, ...mapColumns(source, info, parsed.renamedColumns) };
+}
+
+export async function dropShadowTable(db: Queryable, source: TableInfo): Promise<void> {
+  await db.query(`DROP TABLE IF EXISTS ${qualifiedName(source.schema, shadowTableName(source.name))}`);
+}

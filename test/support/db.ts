@@ -1,0 +1,30 @@
+/** Test helpers for the real server (the sandbox, or SLUICE_TEST_DSN). */
+import mysql, { type Pool } from 'mysql2/promise';
+import { testServer } from '../../scripts/sandbox.ts';
+import type { ConnectionOptions } from '../../core/connection/connection.ts';
+
+export function testConnection(database?: string): ConnectionOptions {
+  const s = testServer();
+  return { host: s.host, port: s.port, user: s.user, password: s.password, database };
+}
+
+/** A plain pool (no Sluice session setup): what an application would use. */
+export function appPool(database?: string, connectionLimit = 4): Pool {
+  const s = testServer();
+  return mysql.createPool({
+    host: s.host, port: s.port, user: s.user, password: s.password, database,
+    connectionLimit, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true,
+  });
+}
+
+/** Creates (replacing) a database for one test file and returns a pool on it. */
+export async function freshDatabase(name: string): Promise<Pool> {
+  const admin = appPool(undefined, 1);
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(name)}`);
+    await admin.query(`CREATE DATABASE ${mysql.escapeId(name)}`);
+  } finally {
+    await admin.end();
+  }
+  return appPool(name);
+}
