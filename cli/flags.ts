@@ -1,0 +1,87 @@
+/** Command-line flags of `migrate` and how they map onto options (flags override the config file). */
+import { parseArgs } from 'node:util';
+import { InvalidOptionError } from '../core/errors.ts';
+import type { SluiceConfig } from '../mod.ts';
+
+export const USAGE = `Usage: migrate --statement "ALTER TABLE t …" [options]
+
+Connection:
+  --host H  --port P  --user U  --password PW (or env MYSQL_PWD)  --database D  --socket PATH
+Migration:
+  --statement SQL          the ALTER TABLE to run online (required)
+  --threads N              parallel copy workers (default 2)
+  --target-chunk-time MS   target time per copy chunk (default 500)
+  --lock-wait-timeout S    metadata lock wait for cutover / native ALTER (default 30)
+  --defer-cutover          wait for \`DROP TABLE _sluice_sentinel\` before cutting over
+  --keep-old-table         keep the original table as _<table>_old
+  --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy
+  --cutover-attempts N     cutover retries (default 5)
+Output:
+  --config PATH            config file (default: search for migrate.config.* / .migraterc*)
+  --json                   machine-readable events, one JSON object per line on stdout
+  --quiet                  only the final line
+  --help, --version`;
+
+export interface CliFlags {
+  config?: string;
+  json: boolean;
+  quiet: boolean;
+  help: boolean;
+  version: boolean;
+  /** What the flags set, to lay over the config file. */
+  overrides: SluiceConfig;
+}
+
+function intFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new InvalidOptionError(`--${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliFlags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' }, port: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
+        database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
+        threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
+        'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
+        'cutover-attempts': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
+        quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new InvalidOptionError(`${(err as Error).message.split('\n')[0]}: see migrate --help`);
+  }
+  const connection: Record<string, unknown> = {};
+  if (values.host !== undefined) connection.host = values.host;
+  if (values.port !== undefined) connection.port = intFlag('port', values.port);
+  if (values.user !== undefined) connection.user = values.user;
+  const password = values.password ?? env.MYSQL_PWD;
+  if (password !== undefined) connection.password = password;
+  if (values.database !== undefined) connection.database = values.database;
+  if (values.socket !== undefined) connection.socketPath = values.socket;
+  const overrides: Record<string, unknown> = {};
+  if (Object.keys(connection).length > 0) overrides.connection = connection;
+  const set = (key: string, value: unknown) => { if (value !== undefined) overrides[key] = value; };
+  set('statement', values.statement);
+  set('threads', intFlag('threads', values.threads));
+  set('targetChunkMs', intFlag('target-chunk-time', values['target-chunk-time']));
+  set('lockWaitTimeout', intFlag('lock-wait-timeout', values['lock-wait-timeout']));
+  set('cutoverAttempts', intFlag('cutover-attempts', values['cutover-attempts']));
+  set('deferCutover', values['defer-cutover']);
+  set('keepOldTable', values['keep-old-table']);
+  if (values['no-native']) overrides.tryNative = false;
+  return {
+    config: values.config,
+    json: values.json ?? false,
+    quiet: values.quiet ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
+    overrides: overrides as SluiceConfig,
+  };
+}

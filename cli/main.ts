@@ -1,0 +1,83 @@
+/**
+ * The `migrate` command: config file + flags -> one migration, shown live, cancelled cleanly on
+ * SIGINT/SIGTERM (the run is aborted, awaited and disposed: the checkpoint is kept).
+ * Exit codes: 0 done, 1 failed, 2 bad input (nothing changed), 130/143 interrupted.
+ */
+import { readFileSync } from 'node:fs';
+import { createMigration, InvalidOptionError, InvalidStatementError, MigrationCancelledError, PluginError, SluiceError, type MigrationOptions, type MigrationResult } from '../mod.ts';
+import { redactText } from '../core/lifecycle/redact.ts';
+import { loadConfig, loadPlugins, mergeConfig } from './config.ts';
+import { parseFlags, USAGE } from './flags.ts';
+import { createReporter } from './progress.ts';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function summary(r: MigrationResult): string {
+  if (r.mode === 'native') return `${r.schema}.${r.table} altered in place by the server in ${r.durationMs} ms`;
+  const kept = r.cutover?.oldTable ? `; original kept as ${r.cutover.oldTable}` : '';
+  return `${r.schema}.${r.table} migrated: ${r.rowsCopied.toLocaleString('en-US')} rows copied${r.resumed ? ' (resumed)' : ''}, ` +
+    `writes blocked ${r.cutover?.lockMs ?? 0} ms at cutover, ${(r.durationMs / 1000).toFixed(1)} s in all${kept}`;
+}
+
+function isUsageError(err: unknown): boolean {
+  return err instanceof InvalidOptionError || err instanceof InvalidStatementError || err instanceof PluginError;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let secrets: string[] = [];
+  const stderrLine = (line: string) => process.stderr.write(`migrate: error: ${redactText(line, secrets)}\n`);
+  let flags;
+  try {
+    flags = parseFlags(argv);
+  } catch (err) {
+    stderrLine((err as Error).message);
+    return EXIT.usage;
+  }
+  if (flags.help) { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
+  if (flags.version) { process.stdout.write(`${version()}\n`); return EXIT.ok; }
+
+  let signalled: NodeJS.Signals | undefined;
+  const reporter = createReporter({ json: flags.json, quiet: flags.quiet, stdout: process.stdout, stderr: process.stderr });
+  try {
+    const loaded = await loadConfig(flags.config);
+    const merged = mergeConfig(loaded.config, flags.overrides);
+    secrets = merged.connection?.password ? [merged.connection.password] : [];
+    const plugins = await loadPlugins(merged.plugins, loaded.filepath);
+    const options = { ...merged, plugins } as MigrationOptions;
+    await using migration = await createMigration(options);
+    migration.on((event) => reporter.onEvent(event));
+    const onSignal = (sig: NodeJS.Signals) => {
+      signalled ??= sig;
+      migration.cancel(`received ${sig}`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const result = await migration.run();
+      reporter.succeed(summary(result));
+      return EXIT.ok;
+    } finally {
+      // dispose (end of this block) completes before the handlers go: a second signal is absorbed
+      queueMicrotask(() => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); });
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof MigrationCancelledError) {
+      reporter.fail(redactText(message, secrets));
+      if (flags.json) stderrLine(message);
+      return signalled === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+    }
+    const line = err instanceof SluiceError ? message : `${message} (${(err as { code?: string }).code ?? 'unexpected error'})`;
+    if (flags.json) stderrLine(line);
+    else reporter.fail(redactText(line, secrets));
+    return isUsageError(err) ? EXIT.usage : EXIT.failed;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,65 @@
+/**
+ * How a run is shown: ora's spinner on a terminal (only when it reports a width: ora spins forever
+ * on a 0-column TTY), plain periodic lines when piped or in CI, JSON lines with --json.
+ * Everything goes through the migration's events, which are already redacted.
+ */
+import ora, { type Ora } from 'ora';
+import type { MigrationEvent, ProgressSnapshot } from '../mod.ts';
+
+export interface Reporter {
+  onEvent(event: MigrationEvent): void;
+  succeed(line: string): void;
+  fail(line: string): void;
+}
+
+const PLAIN_INTERVAL_MS = 5000;
+
+export function describeProgress(s: ProgressSnapshot): string {
+  const pct = s.rowsEstimate > 0 ? Math.min(100, Math.floor((s.rowsCopied / s.rowsEstimate) * 100)) : undefined;
+  const copied = `${s.rowsCopied.toLocaleString('en-US')}${s.rowsEstimate ? `/~${s.rowsEstimate.toLocaleString('en-US')}` : ''} rows`;
+  const parts = [`${s.phase}${pct !== undefined && s.phase === 'copy' ? ` ${pct}%` : ''}`, copied, `${s.replayedEvents.toLocaleString('en-US')} binlog row events`];
+  if (s.throttled) parts.push(`throttled: ${s.throttled}`);
+  return parts.join(' · ');
+}
+
+export function createReporter(opts: { json: boolean; quiet: boolean; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Reporter {
+  const { stdout, stderr } = opts;
+  if (opts.json) {
+    return {
+      onEvent: (event) => stdout.write(`${JSON.stringify(event)}\n`),
+      succeed: () => {},
+      fail: () => {},
+    };
+  }
+  const tty = Boolean(stderr.isTTY) && (stderr.columns ?? 0) > 0 && !process.env.CI;
+  if (tty && !opts.quiet) {
+    const spinner: Ora = ora({ text: 'starting', stream: stderr }).start();
+    return {
+      onEvent(event) {
+        if (event.type === 'phase' && event.state === 'start') spinner.text = event.phase;
+        else if (event.type === 'progress') spinner.text = describeProgress(event.snapshot);
+        else if (event.type === 'log' && event.level !== 'debug') {
+          spinner.clear();
+          stderr.write(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
+          spinner.render();
+        }
+      },
+      succeed: (line) => spinner.succeed(line),
+      fail: (line) => spinner.fail(line),
+    };
+  }
+  let lastPrinted = 0;
+  return {
+    onEvent(event) {
+      if (opts.quiet) return;
+      if (event.type === 'phase' && event.state === 'start') stderr.write(`migrate: ${event.phase}\n`);
+      else if (event.type === 'log' && event.level !== 'debug') stderr.write(`migrate: ${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
+      else if (event.type === 'progress' && Date.now() - lastPrinted >= PLAIN_INTERVAL_MS) {
+        lastPrinted = Date.now();
+        stderr.write(`migrate: ${describeProgress(event.snapshot)}\n`);
+      }
+    },
+    succeed: (line) => stderr.write(`migrate: ${line}\n`),
+    fail: (line) => stderr.write(`migrate: error: ${line}\n`),
+  };
+}

@@ -1,0 +1,71 @@
+/** Migration options: what callers and the CLI pass, their defaults, and their validation. */
+import type { ConnectionOptions, SessionSettings } from './connection/connection.ts';
+import { InvalidOptionError } from './errors.ts';
+import type { SluicePlugin } from './lifecycle/hooks.ts';
+
+export interface MigrationOptions {
+  connection: ConnectionOptions;
+  /** The `ALTER TABLE …` statement to run online. */
+  statement: string;
+  /** Parallel copy workers (default 2). */
+  threads?: number;
+  /** Target duration of one copy chunk in ms (default 500). */
+  targetChunkMs?: number;
+  /** Seconds a metadata lock may be waited for (LOCK TABLES, RENAME, native ALTER); default 30. */
+  lockWaitTimeout?: number;
+  /** Create the sentinel table `_sluice_sentinel` and wait to cut over until an operator drops it. */
+  deferCutover?: boolean;
+  /** Keep the original table as `_<table>_old` (timestamped if taken) instead of dropping it. */
+  keepOldTable?: boolean;
+  /** Try ALGORITHM=INSTANT (and NOCOPY/INPLACE for metadata-only changes) first (default true). */
+  tryNative?: boolean;
+  /** Cutover attempts before giving up (default 5). */
+  cutoverAttempts?: number;
+  /** How often progress is reported to listeners and the `progress` hook, in ms (default 1000). */
+  progressIntervalMs?: number;
+  /** Replica server id for the binlog stream (default: random, high range). */
+  serverId?: number;
+  /** Plugins, run after the default ones in this order. */
+  plugins?: readonly SluicePlugin[];
+}
+
+export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plugins'>> & {
+  serverId: number;
+  plugins: readonly SluicePlugin[];
+  session: SessionSettings;
+};
+
+function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidOptionError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}: fix ${flag}`);
+  }
+  return value;
+}
+
+export function resolveOptions(options: MigrationOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object') throw new InvalidOptionError('createMigration needs an options object with connection and statement');
+  if (typeof options.statement !== 'string' || options.statement.trim() === '') {
+    throw new InvalidOptionError('no statement given: pass --statement "ALTER TABLE t …" (or statement in the config)');
+  }
+  const c = options.connection;
+  if (!c || typeof c !== 'object' || typeof c.user !== 'string' || c.user === '') {
+    throw new InvalidOptionError('no database user given: pass --user (or connection.user in the config)');
+  }
+  const lockWaitTimeout = positiveInt('lockWaitTimeout', options.lockWaitTimeout, 30, 31_536_000, '--lock-wait-timeout');
+  return {
+    connection: { ...c },
+    statement: options.statement.trim(),
+    threads: positiveInt('threads', options.threads, 2, 64, '--threads'),
+    targetChunkMs: positiveInt('targetChunkMs', options.targetChunkMs, 500, 60_000, '--target-chunk-time'),
+    lockWaitTimeout,
+    deferCutover: options.deferCutover ?? false,
+    keepOldTable: options.keepOldTable ?? false,
+    tryNative: options.tryNative ?? true,
+    cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, 5, 100, '--cutover-attempts'),
+    progressIntervalMs: positiveInt('progressIntervalMs', options.progressIntervalMs, 1000, 3_600_000, 'progressIntervalMs'),
+    serverId: positiveInt('serverId', options.serverId, 1_000_000_000 + Math.floor(Math.random() * 1_000_000_000), 4_294_967_295, '--server-id'),
+    plugins: options.plugins ?? [],
+    session: { lockWaitTimeout, innodbLockWaitTimeout: 3 },
+  };
+}

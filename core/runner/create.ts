@@ -1,0 +1,22 @@
+/** Builds a migration: its container, its plugins (defaults first, then the caller's) and the engine phases. */
+import { MigrationContainer } from '../container/container.ts';
+import type { SluicePlugin } from '../lifecycle/hooks.ts';
+import { Migration } from '../lifecycle/migration.ts';
+import { resolveOptions, type MigrationOptions } from '../options.ts';
+import { Tokens } from '../tokens.ts';
+import { ENGINE_PHASES } from './phases.ts';
+import { RunState, RunStateToken } from './state.ts';
+
+export function buildMigration(options: MigrationOptions, defaultPlugins: readonly SluicePlugin[] = []): Migration {
+  const resolved = resolveOptions(options);
+  const container = new MigrationContainer();
+  container.provide(Tokens.Options, resolved);
+  container.provide(Tokens.Connection, resolved.connection);
+  container.provide(RunStateToken, new RunState());
+  return new Migration({
+    phases: ENGINE_PHASES,
+    plugins: [...defaultPlugins, ...resolved.plugins],
+    container,
+    secrets: resolved.connection.password ? [resolved.connection.password] : [],
+  });
+}

@@ -1,0 +1,38 @@
+/** Phase `cutover`: the atomic swap (core/cutover), then what happens to the old table. */
+import { cutover } from '../cutover/cutover.ts';
+import { chooseOldTableName, finishOldTable } from '../cutover/old-table.ts';
+import type { Phase } from '../lifecycle/migration.ts';
+import { Tokens } from '../tokens.ts';
+import { reportProgress } from './replay-loops.ts';
+import { RunStateToken } from './state.ts';
+
+export const cutoverPhase: Phase = {
+  name: 'cutover',
+  async run(ctx) {
+    const options = ctx.resolve(Tokens.Options);
+    const pool = ctx.resolve(Tokens.Pool);
+    const { schema, table } = ctx.resolve(Tokens.Target);
+    const shadow = ctx.resolve(Tokens.Shadow);
+    const state = ctx.resolve(RunStateToken);
+    state.phase = 'cutover';
+    const oldName = await chooseOldTableName(pool, schema, table, options.keepOldTable);
+    const swap = await cutover({
+      connection: options.connection,
+      session: options.session,
+      schema, table, shadow: shadow.name, oldName,
+      replay: state.replayer!,
+      attempts: options.cutoverAttempts,
+      signal: ctx.signal,
+      log: ctx.log,
+    });
+    ctx.log.info(`cut over in ${swap.attempts} attempt(s); writes to ${table} were blocked for ${swap.lockMs} ms`);
+    const kept = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, oldName);
+    state.cutover = { lockMs: swap.lockMs, oldTable: kept };
+    state.phase = 'done';
+    await ctx.hooks.call(ctx, 'afterCutover', state.cutover);
+    return {
+      schema, table, mode: 'copy', durationMs: Date.now() - state.startedAt,
+      rowsCopied: state.snapshot().rowsCopied, resumed: state.resumed, cutover: state.cutover,
+    };
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * Phase `inspect`: understand the statement and the table, and refuse early — before anything is
+ * created — with a typed one-line error. Then the plugins' `preflight` hooks (the MDL plugin takes
+ * its lock there).
+ */
+import { InvalidOptionError } from '../errors.ts';
+import type { Phase } from '../lifecycle/migration.ts';
+import { checkAlterSupported } from '../preflight/alter.ts';
+import { checkPrivileges } from '../preflight/privileges.ts';
+import { checkServerSettings } from '../preflight/server.ts';
+import { checkTable } from '../preflight/table.ts';
+import { parseAlter } from '../statement/parse.ts';
+import { inspectTable } from '../table/inspect.ts';
+import { Tokens } from '../tokens.ts';
+import { RunStateToken } from './state.ts';
+
+export const inspectPhase: Phase = {
+  name: 'inspect',
+  async run(ctx) {
+    const options = ctx.resolve(Tokens.Options);
+    const pool = ctx.resolve(Tokens.Pool);
+    const parsed = parseAlter(options.statement);
+    checkAlterSupported(parsed);
+    const schema = parsed.schema ?? options.connection.database;
+    if (!schema) {
+      throw new InvalidOptionError(`no database for table ${parsed.table}: pass --database or write ALTER TABLE db.${parsed.table} …`);
+    }
+    await checkServerSettings(pool, ctx.resolve(Tokens.Flavor));
+    await checkPrivileges(pool, schema);
+    const source = await inspectTable(pool, schema, parsed.table);
+    checkTable(source, parsed);
+    ctx.provide(Tokens.Target, { schema, table: parsed.table, statement: options.statement, parsed });
+    ctx.provide(Tokens.Source, source);
+    ctx.resolve(RunStateToken).rowsEstimate = source.rowsEstimate;
+    await ctx.hooks.call(ctx, 'preflight');
+  },
+};

@@ -1,0 +1,22 @@
+/** Phase `native`: let the server do it in place when it can (INSTANT; NOCOPY/INPLACE for metadata-only changes). */
+import type { Phase } from '../lifecycle/migration.ts';
+import { tryNativeAlter } from '../native/native.ts';
+import { Tokens } from '../tokens.ts';
+import { RunStateToken } from './state.ts';
+
+export const nativePhase: Phase = {
+  name: 'native',
+  async run(ctx) {
+    const options = ctx.resolve(Tokens.Options);
+    if (!options.tryNative) return;
+    const target = ctx.resolve(Tokens.Target);
+    const algorithm = await tryNativeAlter(ctx.resolve(Tokens.Pool), target.schema, target.table, target.parsed, ctx.resolve(Tokens.Flavor), ctx.signal);
+    if (!algorithm) return;
+    ctx.log.info(`the server altered ${target.schema}.${target.table} in place (ALGORITHM=${algorithm.toUpperCase()}): no copy needed`);
+    const state = ctx.resolve(RunStateToken);
+    return {
+      schema: target.schema, table: target.table, mode: 'native', durationMs: Date.now() - state.startedAt,
+      rowsCopied: 0, resumed: false, cutover: null,
+    };
+  },
+};

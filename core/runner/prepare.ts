@@ -1,0 +1,106 @@
+/**
+ * Phase `prepare`: resume (when a plugin offers a resume point) or start fresh; then start the
+ * binlog stream — always before the first chunk is read, so every change after the copy's reads
+ * reaches the shadow table through replay.
+ */
+import mysql from 'mysql2/promise';
+import { currentBinlogPosition, queryRows } from '../connection/connection.ts';
+import { SluiceError } from '../errors.ts';
+import type { Phase } from '../lifecycle/migration.ts';
+import { BinlogReplayer } from '../replay/replayer.ts';
+import { createShadowTable, dropShadowTable, loadShadowTable, type ShadowTable } from '../shadow/shadow.ts';
+import { tableExists } from '../cutover/tables.ts';
+import { shadowTableName } from '../table/names.ts';
+import { Tokens } from '../tokens.ts';
+import type { BinlogPosition, KeyTuple } from '../types.ts';
+import { RunStateToken } from './state.ts';
+
+/** A resume point was offered but the shadow table is gone. */
+export class ResumeShadowMissingError extends SluiceError {
+  constructor(table: string) {
+    super('RESUME_SHADOW_MISSING', `cannot resume: the shadow table ${table} is gone; drop the checkpoint table and run again to start fresh`);
+  }
+}
+
+export const preparePhase: Phase = {
+  name: 'prepare',
+  async run(ctx) {
+    const options = ctx.resolve(Tokens.Options);
+    const pool = ctx.resolve(Tokens.Pool);
+    const target = ctx.resolve(Tokens.Target);
+    const source = ctx.resolve(Tokens.Source);
+    const state = ctx.resolve(RunStateToken);
+
+    const resume = await ctx.hooks.resume(ctx);
+    let shadow: ShadowTable;
+    let start: BinlogPosition;
+    if (resume) {
+      const existing = await loadShadowTable(pool, source, target.parsed);
+      if (!existing) throw new ResumeShadowMissingError(shadowTableName(source.name));
+      shadow = existing;
+      start = resume.binlog;
+      state.resumed = true;
+      state.rowsCopiedBefore = resume.rowsCopied;
+      state.copyDone = resume.lowWatermark === 'done';
+      state.resumeLowWatermark = resume.lowWatermark === 'done' ? null : resume.lowWatermark;
+      state.shadowMaxKey = await maxKey(pool, source.schema, shadow.name, source.primaryKey);
+      ctx.log.info(`resuming: copy after ${describeKey(resume.lowWatermark)}, replay from ${start.file}:${start.position}`);
+    } else {
+      if (await tableExists(pool, source.schema, shadowTableName(source.name))) {
+        ctx.log.warn(`dropping the leftover shadow table ${shadowTableName(source.name)} (no resume point): starting fresh`);
+        await dropShadowTable(pool, source);
+      }
+      shadow = await createShadowTable(pool, source, target.parsed);
+      start = await currentBinlogPosition(pool);
+    }
+    if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);
+    ctx.provide(Tokens.Shadow, { name: shadow.name, info: shadow.info, mapping: shadow.mapping });
+
+    const replayer = await BinlogReplayer.start({
+      connection: options.connection,
+      pool,
+      source,
+      shadow: shadow.name,
+      mapping: shadow.mapping,
+      start,
+      serverId: options.serverId,
+      skipKey: (key) => skippable(state.copier, state.shadowMaxKey, key),
+      log: ctx.log,
+    });
+    await ctx.defer('binlog replay', () => replayer[Symbol.asyncDispose]());
+    state.replayer = replayer;
+    ctx.provide(Tokens.Replay, {
+      flush: () => replayer.flush(),
+      get applied() { return replayer.applied; },
+      get pending() { return replayer.pending; },
+    });
+  },
+};
+
+/**
+ * Replay may ignore a key only when the copier will still read it (above its high watermark), and
+ * never a key at or below what a resumed shadow table already holds: a delete there must be
+ * replayed, or the row would stay behind as a phantom.
+ */
+function skippable(copier: { isAboveHighWatermark(k: KeyTuple): boolean } | undefined, shadowMax: KeyTuple | null, key: KeyTuple): boolean {
+  if (!copier || !copier.isAboveHighWatermark(key)) return false;
+  if (shadowMax === null) return true;
+  try {
+    return BigInt(String(key[0])) > BigInt(String(shadowMax[0]));
+  } catch {
+    return false;
+  }
+}
+
+async function maxKey(db: Parameters<typeof queryRows>[0], schema: string, table: string, pk: readonly string[]): Promise<KeyTuple | null> {
+  const cols = pk.map((c) => mysql.escapeId(c)).join(', ');
+  const order = pk.map((c) => `${mysql.escapeId(c)} DESC`).join(', ');
+  const [row] = await queryRows(db, `SELECT ${cols} FROM ${mysql.escapeId(schema)}.${mysql.escapeId(table)} ORDER BY ${order} LIMIT 1`);
+  return row ? pk.map((c) => row[c]) : null;
+}
+
+function describeKey(key: KeyTuple | null | 'done'): string {
+  if (key === 'done') return 'the end (copy complete)';
+  if (key === null) return 'the start';
+  return `(${key.map((v) => (Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : String(v))).join(', ')})`;
+}

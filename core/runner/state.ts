@@ -1,0 +1,38 @@
+/** The state the phases of one run share (private to core; plugins see it through core/tokens.ts). */
+import { token } from '../container/tokens.ts';
+import type { Copier } from '../copier/copier.ts';
+import type { BinlogReplayer } from '../replay/replayer.ts';
+import type { CutoverResult, KeyTuple, ProgressSnapshot } from '../types.ts';
+
+export class RunState {
+  readonly startedAt = Date.now();
+  phase = 'setup';
+  resumed = false;
+  /** Rows already copied by earlier runs (from the resume point). */
+  rowsCopiedBefore = 0;
+  rowsEstimate = 0;
+  copier: Copier | undefined;
+  replayer: BinlogReplayer | undefined;
+  /** On resume: copy rows above this key only. */
+  resumeLowWatermark: KeyTuple | null = null;
+  /** On resume: the highest key the shadow table already held; replay must never skip keys at or below it. */
+  shadowMaxKey: KeyTuple | null = null;
+  copyDone = false;
+  throttled: string | undefined;
+  cutover: CutoverResult | null = null;
+
+  snapshot(): ProgressSnapshot {
+    const copier = this.copier;
+    return {
+      phase: this.phase,
+      rowsCopied: this.rowsCopiedBefore + (copier?.rowsCopied ?? 0),
+      rowsEstimate: this.rowsEstimate,
+      lowWatermark: this.copyDone ? 'done' : (copier?.lowWatermark ?? this.resumeLowWatermark),
+      binlog: this.replayer?.applied ?? null,
+      replayedEvents: this.replayer?.eventsReceived ?? 0,
+      ...(this.throttled ? { throttled: this.throttled } : {}),
+    };
+  }
+}
+
+export const RunStateToken = token<RunState>('run-state');
