@@ -1,0 +1,67 @@
+/**
+ * Adaptive chunk size (rows): aim each chunk at `targetMs`, estimating the time per row from a
+ * high percentile (p90) of recent chunks so that one slow chunk counts and a few fast ones do not
+ * mislead; grow at most 1.5x per step (shrink at once), clamp to 10..100000 rows.
+ */
+
+export interface ChunkSample {
+  readonly rows: number;
+  readonly ms: number;
+}
+
+export interface ChunkSizeLimits {
+  readonly min: number;
+  readonly max: number;
+  readonly growth: number;
+  readonly percentile: number;
+}
+
+export const INITIAL_CHUNK_ROWS = 1000;
+export const CHUNK_SIZE_LIMITS: ChunkSizeLimits = { min: 10, max: 100_000, growth: 1.5, percentile: 0.9 };
+
+/** Nearest-rank percentile of a non-empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+/** The next chunk size given the current one and recent samples (chunks with no rows say nothing). */
+export function nextChunkSize(
+  current: number,
+  samples: readonly ChunkSample[],
+  targetMs: number,
+  limits: ChunkSizeLimits = CHUNK_SIZE_LIMITS,
+): number {
+  const perRow = samples.filter((s) => s.rows > 0 && s.ms >= 0).map((s) => s.ms / s.rows);
+  const clamp = (n: number) => Math.min(limits.max, Math.max(limits.min, Math.floor(n)));
+  if (perRow.length === 0) return clamp(current);
+  const msPerRow = percentile(perRow, limits.percentile);
+  const ideal = msPerRow > 0 ? targetMs / msPerRow : Number.POSITIVE_INFINITY;
+  return clamp(Math.min(ideal, current * limits.growth));
+}
+
+/** Keeps the recent samples and the current size. */
+export class ChunkSizer {
+  #size: number;
+  readonly #samples: ChunkSample[] = [];
+
+  constructor(
+    private readonly targetMs: number,
+    initial = INITIAL_CHUNK_ROWS,
+    private readonly window = 10,
+  ) {
+    this.#size = initial;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  record(sample: ChunkSample): void {
+    if (sample.rows <= 0) return;
+    this.#samples.push(sample);
+    if (this.#samples.length > this.window) this.#samples.shift();
+    this.#size = nextChunkSize(this.#size, this.#samples, this.targetMs);
+  }
+}

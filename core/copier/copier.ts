@@ -1,0 +1,191 @@
+/**
+ * The copier: `threads` workers, each on its own pool connection, pull chunks from one chunker
+ * (bound computation serialized) and copy them with copyChunk, retrying lock conflicts. Chunk
+ * size adapts to `targetChunkMs`. Progress is exposed as a low watermark (contiguous finished
+ * chunks) and a high watermark (highest bound dispatched). run() settles only after every query
+ * it started has settled.
+ */
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import { asCancellation, throwIfAborted } from '../lifecycle/abort.ts';
+import { isCancellation } from '../errors.ts';
+import type { ChunkDone, ChunkInfo, KeyTuple } from '../types.ts';
+import type { ColumnMapping, TableInfo } from '../table/types.ts';
+import type { Chunker } from './chunker.ts';
+import { ChunkSizer } from './chunk-size.ts';
+import { copyChunk } from './copy-chunk.ts';
+import { CopierSetupError } from './errors.ts';
+import { IntRangeChunker } from './int-chunker.ts';
+import { hasIntegerKey, parseIntKey } from './keys.ts';
+import { KeysetChunker } from './keyset-chunker.ts';
+import { withLockRetry } from './retry.ts';
+import { planCopyStatement, type CopyStatementPlan } from './statement.ts';
+import { LowWatermark } from './watermark.ts';
+
+export { copyChunk } from './copy-chunk.ts';
+export type { CopyStatementPlan } from './statement.ts';
+
+export interface CopierOptions {
+  /** mysql2/promise pool, sessions already set up. */
+  pool: Pool;
+  source: TableInfo;
+  shadow: string;
+  mapping: ColumnMapping;
+  /** Parallel chunk workers (>= 1). */
+  threads: number;
+  /** Target duration of one chunk (default 500). */
+  targetChunkMs: number;
+  /** Resume: copy only rows with pk > startAfter. */
+  startAfter: KeyTuple | null;
+  signal: AbortSignal;
+  /** Awaited before each chunk (the throttler waits here). */
+  beforeChunk?: (chunk: ChunkInfo) => Promise<void>;
+  afterChunk?: (done: ChunkDone) => Promise<void>;
+}
+
+/** PK types whose values do not read back exactly or do not compare in index order. */
+const UNCHUNKABLE_KEY_TYPES = new Set(['enum', 'set', 'float', 'double', 'real']);
+
+function checkKeyColumns(source: TableInfo): void {
+  for (const name of source.primaryKey) {
+    const column = source.columns.find((c) => c.name === name);
+    if (!column) throw new CopierSetupError(`primary-key column ${name} is not among the columns of ${source.name}; re-read the table`);
+    if (UNCHUNKABLE_KEY_TYPES.has(column.dataType.toLowerCase())) {
+      throw new CopierSetupError(`primary-key column ${name} of type ${column.dataType} cannot be chunked exactly; change the key first with a blocking ALTER`);
+    }
+  }
+}
+
+export class Copier {
+  /** True when the PK is a single integer column, so JS can compare keys exactly (BigInt); only then may replay skip keys above highWatermark. */
+  readonly comparableKeys: boolean;
+  readonly #opts: CopierOptions;
+  readonly #plan: CopyStatementPlan;
+  readonly #chunker: Chunker;
+  readonly #sizer: ChunkSizer;
+  readonly #low: LowWatermark;
+  #high: KeyTuple | null | 'all';
+  #rows = 0;
+  #started = false;
+  #stopping = false;
+  #failure: { error: unknown; cancelled: boolean } | null = null;
+  #bounds: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: CopierOptions) {
+    if (!Number.isInteger(opts.threads) || opts.threads < 1) {
+      throw new CopierSetupError(`threads must be a whole number >= 1 (got ${opts.threads})`);
+    }
+    if (!(opts.targetChunkMs > 0) || !Number.isFinite(opts.targetChunkMs)) {
+      throw new CopierSetupError(`targetChunkMs must be a positive number of milliseconds (got ${opts.targetChunkMs})`);
+    }
+    this.#opts = opts;
+    this.#plan = planCopyStatement(opts.source, opts.shadow, opts.mapping);
+    checkKeyColumns(opts.source);
+    this.comparableKeys = hasIntegerKey(opts.source);
+    this.#chunker = this.comparableKeys
+      ? new IntRangeChunker(opts.source, opts.source.primaryKey[0]!, opts.startAfter)
+      : new KeysetChunker(opts.source, opts.source.primaryKey, opts.startAfter);
+    this.#sizer = new ChunkSizer(opts.targetChunkMs);
+    this.#low = new LowWatermark(opts.startAfter);
+    this.#high = opts.startAfter;
+  }
+
+  /** Every row with pk <= it is copied (contiguous finished chunks only). */
+  get lowWatermark(): KeyTuple | null | 'done' {
+    return this.#low.value;
+  }
+
+  /** The highest upper bound dispatched so far; 'all' once the open-ended last chunk was dispatched. */
+  get highWatermark(): KeyTuple | null | 'all' {
+    return this.#high;
+  }
+
+  get rowsCopied(): number {
+    return this.#rows;
+  }
+
+  /** Current target rows per chunk. */
+  get chunkSize(): number {
+    return this.#sizer.size;
+  }
+
+  /** True when no chunk covering `key` has been dispatched yet, so the copier will still read it (false when !comparableKeys). */
+  isAboveHighWatermark(key: KeyTuple): boolean {
+    if (!this.comparableKeys || this.#high === 'all' || key.length !== 1) return false;
+    const k = parseIntKey(key[0]);
+    if (k === null) return false;
+    if (this.#high === null) return true;
+    const high = parseIntKey(this.#high[0]);
+    return high !== null && k > high;
+  }
+
+  /** Copies every row; settles only after all its in-flight queries have settled. */
+  async run(): Promise<void> {
+    if (this.#started) throw new CopierSetupError('Copier.run() was called twice; create a new Copier for another run');
+    this.#started = true;
+    const { signal, threads } = this.#opts;
+    throwIfAborted(signal);
+    const onAbort = () => {
+      this.#stopping = true;
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.allSettled(Array.from({ length: threads }, () => this.#worker()));
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (this.#failure && !this.#failure.cancelled) throw this.#failure.error;
+    if (signal.aborted) throw asCancellation(signal.reason);
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  #fail(error: unknown): void {
+    this.#stopping = true;
+    this.#failure ??= { error, cancelled: this.#opts.signal.aborted || isCancellation(error) };
+  }
+
+  /** The next chunk, computed under a lock so bounds are handed out in key order. */
+  #dispatch(conn: PoolConnection): Promise<ChunkInfo | null> {
+    const next = this.#bounds.then(async () => {
+      if (this.#stopping) return null;
+      const chunk = await this.#chunker.next(conn, this.#sizer.size);
+      if (chunk) {
+        this.#low.dispatched(chunk);
+        this.#high = chunk.upper ?? 'all';
+      }
+      return chunk;
+    });
+    this.#bounds = next.catch(() => undefined);
+    return next;
+  }
+
+  async #worker(): Promise<void> {
+    const { pool, signal, beforeChunk, afterChunk } = this.#opts;
+    let conn: PoolConnection | undefined;
+    try {
+      if (this.#stopping) return;
+      conn = await pool.getConnection();
+      const c = conn;
+      for (;;) {
+        const chunk = await this.#dispatch(c);
+        if (!chunk) return;
+        if (beforeChunk) await beforeChunk(chunk);
+        if (this.#stopping) return;
+        let started = 0;
+        const rows = await withLockRetry(`chunk ${chunk.index} of ${this.#opts.source.name}`, () => {
+          started = performance.now(); // time the successful attempt only, not the backoff
+          return copyChunk(c, this.#plan, chunk);
+        }, signal);
+        const ms = performance.now() - started;
+        this.#rows += rows;
+        this.#sizer.record({ rows, ms });
+        this.#chunker.observe(chunk, rows);
+        this.#low.finished(chunk.index);
+        if (afterChunk) await afterChunk({ ...chunk, rows, ms });
+      }
+    } catch (err) {
+      this.#fail(err);
+    } finally {
+      conn?.release();
+    }
+  }
+}
