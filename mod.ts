@@ -11,20 +11,31 @@ import type { Migration } from './core/lifecycle/migration.ts';
 import type { MigrationOptions } from './core/options.ts';
 import { buildMigration } from './core/runner/create.ts';
 
+/** Options of the default plugins (see plugins/*), next to the engine's. */
+export interface DefaultPluginOptions {
+  /** Leave out default plugins by name, e.g. ['throttler'] (a plugin of yours with the same name replaces one). */
+  disablePlugins?: readonly string[];
+}
+
+export type SluiceOptions = MigrationOptions & DefaultPluginOptions;
+
 /** Options of a config file (`migrate.config.ts`, `.migraterc.json`, …) for the `migrate` CLI. */
-export interface SluiceConfig extends Partial<Omit<MigrationOptions, 'plugins'>> {
+export interface SluiceConfig extends Partial<Omit<SluiceOptions, 'plugins'>> {
   /** Plugins: objects, or module specifiers (resolved from the config file's folder) whose default export is a plugin or a factory. */
   plugins?: ReadonlyArray<SluicePlugin | string>;
 }
 
-/** The plugins every migration gets unless replaced; see plugins/. */
-export function defaultPlugins(): SluicePlugin[] {
-  return [];
+/** The default plugins, in the order they run (see plugins/). */
+export function defaultPlugins(options: SluiceOptions): SluicePlugin[] {
+  const all: SluicePlugin[] = [];
+  const disabled = new Set(options.disablePlugins ?? []);
+  const replaced = new Set((options.plugins ?? []).map((p) => p.name));
+  return all.filter((p) => !disabled.has(p.name) && !replaced.has(p.name));
 }
 
 /** Creates a migration. Run it with `run()`; dispose it (`await using`) to release everything. */
-export async function createMigration(options: MigrationOptions): Promise<Migration> {
-  return buildMigration(options, defaultPlugins());
+export async function createMigration(options: SluiceOptions): Promise<Migration> {
+  return buildMigration(options, defaultPlugins(options));
 }
 
 /** Types a config file. */
@@ -32,16 +43,6 @@ export function defineConfig(config: SluiceConfig): SluiceConfig {
   return config;
 }
 
-export { definePlugin, HOOK_NAMES } from './core/lifecycle/hooks.ts';
-export type { SluicePlugin, PluginHooks, HookName } from './core/lifecycle/hooks.ts';
-export type { PluginContext, Logger } from './core/lifecycle/context.ts';
+export * from './plugin-api.ts';
 export { Migration } from './core/lifecycle/migration.ts';
-export type { MigrationOptions, ResolvedOptions } from './core/options.ts';
-export type { ConnectionOptions } from './core/connection/connection.ts';
-export { Tokens } from './core/tokens.ts';
-export type { MigrationTarget, ShadowInfo, ReplayControl, CopyControl } from './core/tokens.ts';
-export { token, type Token } from './core/container/tokens.ts';
-export { sleep, throwIfAborted } from './core/lifecycle/abort.ts';
-export type * from './core/types.ts';
-export type { TableInfo, ColumnInfo, IndexInfo, ColumnMapping } from './core/table/types.ts';
 export * from './core/all-errors.ts';

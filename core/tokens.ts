@@ -3,13 +3,13 @@
  * Plugins resolve them in their hooks (e.g. the checkpoint plugin resolves Pool and Target in
  * `resume`, Shadow and Replay in `progress`).
  */
-import type { Pool } from 'mysql2/promise';
+import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
 import { token } from './container/tokens.ts';
-import type { ConnectionOptions, ServerFlavor } from './connection/connection.ts';
+import type { ConnectionOptions, Queryable, ServerFlavor } from './connection/connection.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { ParsedAlter } from './statement/types.ts';
 import type { ColumnMapping, TableInfo } from './table/types.ts';
-import type { BinlogPosition, KeyTuple } from './types.ts';
+import type { BinlogPosition, ChunkInfo, KeyTuple } from './types.ts';
 
 /** The table being migrated. */
 export interface MigrationTarget {
@@ -26,18 +26,35 @@ export interface ShadowInfo {
   readonly mapping: ColumnMapping;
 }
 
-/** What plugins may ask of the replay stream. */
+/** What plugins may ask of the replay stream (it never pauses; plugins only make it catch up). */
 export interface ReplayControl {
   /** Applies pending changes to the shadow table now. */
   flush(): Promise<number>;
+  /** Every change before this binlog position is in the shadow table. */
   readonly applied: BinlogPosition;
   readonly pending: number;
+  /**
+   * On a connection that holds `LOCK TABLES source WRITE, shadow WRITE`: waits until replay has
+   * received everything up to the server's current binlog position, then applies it on that
+   * connection without releasing the locks. Afterwards source and shadow hold the same rows.
+   */
+  syncUnderLock(conn: Connection | PoolConnection): Promise<void>;
 }
 
-/** What plugins may ask of the copier (the checksum plugin re-copies a range). */
+/** What plugins may ask of the copier (the checksum plugin walks the table and re-copies ranges). */
 export interface CopyControl {
-  /** Deletes the shadow rows of the range and copies it again from the source. */
+  /** The SQL condition (on the PK columns) for rows with lower < pk <= upper; null = unbounded. */
+  rangeCondition(lower: KeyTuple | null, upper: KeyTuple | null): { sql: string; values: unknown[] };
+  /** Walks the source's PRIMARY index on `db` (e.g. a snapshot transaction) in chunks of about `rows` rows. */
+  chunks(db: Queryable, rows: number): AsyncGenerator<ChunkInfo>;
+  /** Deletes the shadow rows of the range and copies it again from the source; returns rows copied. */
   recopy(lower: KeyTuple | null, upper: KeyTuple | null): Promise<number>;
+}
+
+/** What plugins may report about the run (shown in progress output and events). */
+export interface RunStatus {
+  /** Why the copier is paused (undefined: it is not). Shown in progress as "throttled: <reason>". */
+  setThrottled(reason: string | undefined): void;
 }
 
 export const Tokens = {
@@ -55,4 +72,6 @@ export const Tokens = {
   Shadow: token<ShadowInfo>('shadow'),
   Replay: token<ReplayControl>('replay'),
   Copy: token<CopyControl>('copy'),
+  /** Available from setup. */
+  Status: token<RunStatus>('status'),
 } as const;

@@ -12,7 +12,9 @@ export function buildMigration(options: MigrationOptions, defaultPlugins: readon
   const container = new MigrationContainer();
   container.provide(Tokens.Options, resolved);
   container.provide(Tokens.Connection, resolved.connection);
-  container.provide(RunStateToken, new RunState());
+  const state = new RunState();
+  container.provide(RunStateToken, state);
+  container.provide(Tokens.Status, { setThrottled: (reason) => { state.throttled = reason; } });
   return new Migration({
     phases: ENGINE_PHASES,
     plugins: [...defaultPlugins, ...resolved.plugins],

@@ -13,6 +13,7 @@ import { tableExists } from '../cutover/tables.ts';
 import { shadowTableName } from '../table/names.ts';
 import { Tokens } from '../tokens.ts';
 import type { BinlogPosition, KeyTuple } from '../types.ts';
+import { copyControl, replayControl } from './controls.ts';
 import { RunStateToken } from './state.ts';
 
 /** A resume point was offered but the shadow table is gone. */
@@ -69,11 +70,8 @@ export const preparePhase: Phase = {
     });
     await ctx.defer('binlog replay', () => replayer[Symbol.asyncDispose]());
     state.replayer = replayer;
-    ctx.provide(Tokens.Replay, {
-      flush: () => replayer.flush(),
-      get applied() { return replayer.applied; },
-      get pending() { return replayer.pending; },
-    });
+    ctx.provide(Tokens.Replay, replayControl(replayer, ctx.signal));
+    ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping));
   },
 };
 

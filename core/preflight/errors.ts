@@ -1,0 +1,124 @@
+/** Refusals raised before anything is changed on the server: one class per reason, one-line messages. */
+import mysql from 'mysql2/promise';
+import { SluiceError } from '../errors.ts';
+
+const qualified = (schema: string, table: string) => `${mysql.escapeId(schema, true)}.${mysql.escapeId(table, true)}`;
+
+// ── the statement ─────────────────────────────────────────────────────────────────────────────
+
+/** The ALTER is valid SQL but Sluice will not run it (RENAME TO, ALGORITHM=, PK change, FK, partitions). */
+export class UnsupportedAlterError extends SluiceError {
+  /** The offending clause as written. */
+  readonly clause: string;
+  constructor(clause: string, message: string) {
+    super('UNSUPPORTED_ALTER', message);
+    this.clause = clause;
+  }
+}
+
+// ── the server ────────────────────────────────────────────────────────────────────────────────
+
+/** A server variable has a value Sluice cannot work with. */
+export class ServerSettingError extends SluiceError {
+  readonly variable: string;
+  readonly value: string;
+  constructor(code: string, variable: string, value: string, message: string) {
+    super(code, message);
+    this.variable = variable;
+    this.value = value;
+  }
+}
+
+export class BinlogDisabledError extends ServerSettingError {
+  constructor(value: string) {
+    super('BINLOG_DISABLED', 'log_bin', value,
+      `the binary log is off (log_bin=${value}): restart the server with --log-bin (and --binlog-format=ROW --binlog-row-image=FULL)`);
+  }
+}
+
+export class BinlogFormatError extends ServerSettingError {
+  constructor(value: string) {
+    super('BINLOG_FORMAT', 'binlog_format', value,
+      `binlog_format is ${value}, Sluice needs ROW: run SET GLOBAL binlog_format='ROW' (and set it in the server config)`);
+  }
+}
+
+export class BinlogRowImageError extends ServerSettingError {
+  constructor(value: string) {
+    super('BINLOG_ROW_IMAGE', 'binlog_row_image', value,
+      `binlog_row_image is ${value}, Sluice needs FULL: run SET GLOBAL binlog_row_image='FULL' (and set it in the server config)`);
+  }
+}
+
+export class BinlogRowValueOptionsError extends ServerSettingError {
+  constructor(value: string) {
+    super('BINLOG_ROW_VALUE_OPTIONS', 'binlog_row_value_options', value,
+      `binlog_row_value_options is '${value}' (partial JSON updates cannot be replayed): run SET GLOBAL binlog_row_value_options=''`);
+  }
+}
+
+export class BinlogCompressionError extends ServerSettingError {
+  constructor(variable: string, value: string) {
+    super('BINLOG_COMPRESSION', variable, value,
+      `binlog compression is on (${variable}=${value}) and compressed events cannot be read: run SET GLOBAL ${variable}=OFF`);
+  }
+}
+
+// ── the user ──────────────────────────────────────────────────────────────────────────────────
+
+export interface MissingGrant {
+  /** e.g. "REPLICATION SLAVE" */
+  readonly privilege: string;
+  /** `*.*` or `` `db`.* `` */
+  readonly on: string;
+}
+
+export class MissingPrivilegeError extends SluiceError {
+  readonly missing: readonly MissingGrant[];
+  /** The statements that fix it, e.g. ["GRANT REPLICATION SLAVE ON *.* TO 'u'@'%'"]. */
+  readonly grants: readonly string[];
+  constructor(missing: readonly MissingGrant[], grants: readonly string[]) {
+    const list = missing.map((m) => `${m.privilege} ON ${m.on}`).join(', ');
+    super('MISSING_PRIVILEGE', `the user lacks ${list}: run ${grants.join('; ')}`);
+    this.missing = missing;
+    this.grants = grants;
+  }
+}
+
+// ── the table ─────────────────────────────────────────────────────────────────────────────────
+
+export class NoPrimaryKeyError extends SluiceError {
+  constructor(schema: string, table: string) {
+    super('NO_PRIMARY_KEY',
+      `${qualified(schema, table)} has no PRIMARY KEY, which Sluice needs to copy in chunks and replay changes: add one first with a plain ALTER TABLE`);
+  }
+}
+
+export class ForeignKeyError extends SluiceError {
+  readonly foreignKeys: readonly { name: string; role: 'child' | 'parent'; otherTable: string }[];
+  constructor(schema: string, table: string, foreignKeys: readonly { name: string; role: 'child' | 'parent'; otherTable: string }[]) {
+    const list = foreignKeys
+      .map((fk) => (fk.role === 'child' ? `${fk.name} references ${fk.otherTable}` : `${fk.name} on ${fk.otherTable} references it`))
+      .join('; ');
+    super('FOREIGN_KEYS',
+      `${qualified(schema, table)} takes part in foreign keys (${list}), which a table swap would break: drop them first or use a native ALTER TABLE`);
+    this.foreignKeys = foreignKeys;
+  }
+}
+
+export class TriggersError extends SluiceError {
+  readonly triggers: readonly string[];
+  constructor(schema: string, table: string, triggers: readonly string[]) {
+    super('TRIGGERS',
+      `${qualified(schema, table)} has triggers (${triggers.join(', ')}), which would not follow the copy: drop them for the migration and recreate them after`);
+    this.triggers = triggers;
+  }
+}
+
+export class PrimaryKeyChangeError extends SluiceError {
+  readonly clause: string;
+  constructor(clause: string, message: string) {
+    super('PRIMARY_KEY_CHANGE', message);
+    this.clause = clause;
+  }
+}
