@@ -25,9 +25,9 @@ export const cutoverPhase: Phase = {
       signal: ctx.signal,
       log: ctx.log,
     });
-    ctx.log.info(`cut over in ${swap.attempts} attempt(s); writes to ${table} were blocked for ${swap.lockMs} ms`);
+    const lockMs = Math.round(swap.lockMs);
     const kept = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, oldName);
-    state.cutover = { lockMs: swap.lockMs, oldTable: kept };
+    state.cutover = { lockMs, oldTable: kept };
     state.phase = 'done';
     await ctx.hooks.call(ctx, 'afterCutover', state.cutover);
     return {

@@ -65,7 +65,7 @@ export const preparePhase: Phase = {
       mapping: shadow.mapping,
       start,
       serverId: options.serverId,
-      skipKey: (key) => skippable(state.copier, state.shadowMaxKey, key),
+      skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
     await ctx.defer('binlog replay', () => replayer[Symbol.asyncDispose]());
@@ -74,6 +74,15 @@ export const preparePhase: Phase = {
     ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping));
   },
 };
+
+/**
+ * With a UNIQUE index besides the PK on the shadow, a copied row can be ignored (INSERT IGNORE)
+ * because a not-yet-replayed stale row still holds its unique value; replaying every key then
+ * re-reads it afterwards. So keys are only skipped when the PK is the shadow's only unique index.
+ */
+function skipsAllowed(shadow: ShadowTable): boolean {
+  return !shadow.info.indexes.some((index) => index.unique && index.name !== 'PRIMARY');
+}
 
 /**
  * Replay may ignore a key only when the copier will still read it (above its high watermark), and
