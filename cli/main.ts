@@ -4,7 +4,12 @@
  * Exit codes: 0 done, 1 failed, 2 bad input (nothing changed), 130/143 interrupted.
  */
 import { readFileSync } from 'node:fs';
-import { createMigration, InvalidOptionError, InvalidStatementError, MigrationCancelledError, PluginError, SluiceError, type MigrationOptions, type MigrationResult } from '../mod.ts';
+import {
+  AlterRejectedError, createMigration, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
+  MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
+  ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError,
+  type MigrationOptions, type MigrationResult,
+} from '../mod.ts';
 import { redactText } from '../core/lifecycle/redact.ts';
 import { loadConfig, loadPlugins, mergeConfig } from './config.ts';
 import { parseFlags, USAGE } from './flags.ts';
@@ -24,8 +29,15 @@ function summary(r: MigrationResult): string {
     `writes blocked ${r.cutover?.lockMs ?? 0} ms at cutover, ${(r.durationMs / 1000).toFixed(1)} s in all${kept}`;
 }
 
+/** Refusals raised before anything was changed on the server: bad input, exit 2. */
+const REFUSALS = [
+  InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, ForeignKeyError,
+  TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
+  AlterRejectedError, ShadowPrimaryKeyError,
+];
+
 function isUsageError(err: unknown): boolean {
-  return err instanceof InvalidOptionError || err instanceof InvalidStatementError || err instanceof PluginError;
+  return REFUSALS.some((type) => err instanceof type);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

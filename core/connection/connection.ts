@@ -34,7 +34,8 @@ export function driverOptions(conn: ConnectionOptions): PoolOptions {
     port: conn.port ?? 3306,
     user: conn.user,
     password: conn.password ?? '',
-    database: conn.database,
+    // No default schema: every statement names its schema, and an unknown --database is then
+    // reported as "table not found" by inspect (a refusal), not as a connection failure.
     socketPath: conn.socketPath,
     charset: 'UTF8MB4_BIN',
     supportBigNumbers: true,

@@ -1,0 +1,169 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pool } from 'mysql2/promise';
+import { testServer } from '../../scripts/sandbox.ts';
+import { freshDatabase } from '../support/db.ts';
+import { connectionFlags, runCli, startCli } from '../support/cli.ts';
+
+const DB = 'cli_test';
+let pool: Pool;
+
+before(async () => { pool = await freshDatabase(DB); });
+after(async () => { await pool.query(`DROP DATABASE IF EXISTS ${DB}`); await pool.end(); });
+
+async function tables(): Promise<string[]> {
+  const [rows] = await pool.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [DB]);
+  return (rows as Array<{ t: string }>).map((r) => r.t);
+}
+
+async function showCreate(table: string): Promise<string> {
+  const [rows] = await pool.query(`SHOW CREATE TABLE ${DB}.${table}`);
+  return (rows as Array<Record<string, string>>)[0]!['Create Table']!;
+}
+
+async function makeTable(name: string, rows: number): Promise<void> {
+  await pool.query(`DROP TABLE IF EXISTS ${name}`);
+  await pool.query(`CREATE TABLE ${name} (id INT PRIMARY KEY, v VARCHAR(40) NOT NULL, n INT NULL)`);
+  if (rows > 0) await pool.query(`INSERT INTO ${name} SELECT seq, CONCAT('v', seq), seq % 7 FROM seq_1_to_${rows}`);
+}
+
+test('a migration through the CLI exits 0, says what it did, and alters the table with every row intact', async () => {
+  await makeTable('t_ok', 5000);
+  const [before] = await pool.query('SELECT id, v, n FROM t_ok ORDER BY id');
+  const r = await runCli([...connectionFlags(DB), '--no-native', '--statement', 'ALTER TABLE t_ok ADD INDEX idx_v (v)']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /migrate: cli_test\.t_ok migrated: 5,000 rows copied/);
+  assert.match(await showCreate('t_ok'), /KEY `idx_v` \(`v`\)/);
+  const [afterRows] = await pool.query('SELECT id, v, n FROM t_ok ORDER BY id');
+  assert.deepEqual(afterRows, before);
+  assert.deepEqual((await tables()).filter((t) => t.startsWith('_t_ok')), [], 'leftover tables');
+});
+
+test('bad input: one line naming the problem and the fix, exit 2, nothing changed on the server', async () => {
+  await makeTable('t_bad', 10);
+  const created = await showCreate('t_bad');
+  const cases: Array<[string[], RegExp]> = [
+    [['--statement', 'DROP TABLE t_bad'], /ALTER TABLE/],
+    [['--statement', 'ALTER TABLE t_bad RENAME TO t_other'], /RENAME/i],
+    [['--statement', 'ALTER TABLE t_bad ALGORITHM=INPLACE, ADD INDEX (v)'], /ALGORITHM/],
+    [['--statement', 'ALTER TABLE t_missing ADD INDEX (v)'], /t_missing/],
+    [['--statement', 'ALTER TABLE t_bad ADD INDEX (no_such_column)'], /no_such_column/],
+    [['--threads', 'lots', '--statement', 'ALTER TABLE t_bad ADD INDEX (v)'], /--threads/],
+    [['--bogus-flag'], /bogus-flag/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await runCli([...connectionFlags(DB), '--no-native', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('migrate: error:'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, pattern);
+  }
+  assert.equal(await showCreate('t_bad'), created);
+  assert.deepEqual((await tables()).filter((t) => t.startsWith('_')), []);
+});
+
+test('a table without a primary key is refused with exit 2 and left alone', async () => {
+  await pool.query('CREATE TABLE t_nopk (a INT, b INT)');
+  const r = await runCli([...connectionFlags(DB), '--statement', 'ALTER TABLE t_nopk ADD INDEX (a)']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /primary key/i);
+  assert.doesNotMatch(await showCreate('t_nopk'), /KEY `a`/);
+});
+
+test('the password never appears in output, even when the server rejects it', async () => {
+  const secret = 'Very-Secret-Pw-42';
+  const viaFlag = await runCli([...connectionFlags(DB), '--password', secret, '--statement', 'ALTER TABLE t_ok ADD INDEX (n)']);
+  const viaEnv = await runCli([...connectionFlags(DB), '--statement', 'ALTER TABLE t_ok ADD INDEX (n)'], { env: { MYSQL_PWD: secret } });
+  const viaJson = await runCli([...connectionFlags(DB), '--json', '--statement', 'ALTER TABLE t_ok ADD INDEX (n)'], { env: { MYSQL_PWD: secret } });
+  for (const r of [viaFlag, viaEnv, viaJson]) {
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Access denied/);
+    assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), `${r.stdout}\n${r.stderr}`);
+  }
+  const ok = await runCli([...connectionFlags(DB), '--json', '--no-native', '--statement', 'ALTER TABLE t_ok ADD INDEX idx_n (n)']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.ok(!ok.stdout.includes(testServer().password) && !ok.stderr.includes(testServer().password));
+});
+
+test('--json prints one event per line: phases, logs and the result', async () => {
+  await makeTable('t_json', 2000);
+  const r = await runCli([...connectionFlags(DB), '--json', '--no-native', '--statement', 'ALTER TABLE t_json MODIFY n BIGINT NULL']);
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; phase?: string; result?: { rowsCopied: number; mode: string } });
+  const phases = events.filter((e) => e.type === 'phase' && (e as { state?: string }).state === 'start').map((e) => e.phase);
+  assert.deepEqual(phases, ['connect', 'inspect', 'native', 'prepare', 'copy', 'verify', 'wait-for-cutover', 'cutover']);
+  const done = events.at(-1)!;
+  assert.equal(done.type, 'done');
+  assert.equal(done.result!.rowsCopied, 2000);
+  assert.equal(done.result!.mode, 'copy');
+});
+
+test('a config file supplies options, flags override it, and it can load a plugin by path', async () => {
+  await makeTable('t_cfg', 300);
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  await writeFile(join(dir, 'marker-plugin.mjs'), `
+    export default () => ({ name: 'marker', afterCutover(ctx, r) { ctx.log.info('marker plugin saw cutover, lock ' + typeof r.lockMs); } });
+  `);
+  const s = testServer();
+  await writeFile(join(dir, 'migrate.config.mjs'), `export default {
+    connection: { host: ${JSON.stringify(s.host)}, port: ${s.port}, user: ${JSON.stringify(s.user)}, database: 'no_such_db' },
+    statement: 'ALTER TABLE t_cfg ADD COLUMN c1 INT NULL',
+    tryNative: false,
+    plugins: ['./marker-plugin.mjs'],
+  };\n`);
+  // found by search in the working directory; --database overrides the config's wrong one
+  const r = await runCli(['--database', DB], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /marker plugin saw cutover, lock number/);
+  assert.match(await showCreate('t_cfg'), /`c1` int\(11\) DEFAULT NULL/);
+  // without the override the config's database is used, and refused clearly
+  const bad = await runCli(['--config', join(dir, 'migrate.config.mjs'), '--statement', 'ALTER TABLE t_cfg ADD COLUMN c2 INT NULL']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /no_such_db/);
+});
+
+test('--defer-cutover waits for the sentinel to be dropped; --keep-old-table keeps the original', async () => {
+  await makeTable('t_defer', 1000);
+  const { done } = startCli([...connectionFlags(DB), '--no-native', '--defer-cutover', '--keep-old-table', '--statement', 'ALTER TABLE t_defer ADD COLUMN d INT NULL']);
+  let seen = false;
+  for (let i = 0; i < 200 && !seen; i++) {
+    seen = (await tables()).includes('_sluice_sentinel');
+    if (!seen) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(seen, 'the sentinel table was never created');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.doesNotMatch(await showCreate('t_defer'), /`d`/, 'cut over while the sentinel existed');
+  await pool.query('INSERT INTO t_defer VALUES (5001, "late", 1)'); // replay keeps going while it waits
+  await pool.query('DROP TABLE _sluice_sentinel');
+  const r = await done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(await showCreate('t_defer'), /`d` int\(11\) DEFAULT NULL/);
+  const [late] = await pool.query('SELECT v FROM t_defer WHERE id = 5001');
+  assert.deepEqual(late, [{ v: 'late' }]);
+  assert.ok((await tables()).includes('_t_defer_old'));
+  assert.match(r.stderr, /original kept as _t_defer_old/);
+});
+
+test('SIGINT cancels cleanly: exit 130, nothing dropped, the original untouched', async () => {
+  await makeTable('t_sig', 60000);
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  await writeFile(join(dir, 'slow.mjs'), `export default { name: 'slow', async beforeChunk() { await new Promise((r) => setTimeout(r, 50)); } };\n`);
+  await writeFile(join(dir, 'migrate.config.mjs'), `export default { plugins: ['./slow.mjs'] };\n`);
+  const { child, done } = startCli([...connectionFlags(DB), '--no-native', '--target-chunk-time', '20', '--statement', 'ALTER TABLE t_sig ADD COLUMN s INT NULL'], { cwd: dir });
+  for (let i = 0; i < 200; i++) {
+    if ((await tables()).includes('_t_sig_new')) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  child.kill('SIGINT');
+  const r = await done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /cancelled/);
+  assert.doesNotMatch(await showCreate('t_sig'), /`s`/);
+  assert.ok((await tables()).includes('_t_sig_new'), 'the shadow table must be kept for a resume');
+  const [count] = await pool.query('SELECT COUNT(*) AS c FROM t_sig');
+  assert.equal(Number((count as Array<{ c: number }>)[0]!.c), 60000);
+});

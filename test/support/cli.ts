@@ -1,0 +1,41 @@
+/** Runs the real `migrate` CLI (from source, through tsx) and collects its output. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { testServer } from '../../scripts/sandbox.ts';
+
+const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+/** tsx resolved from the project, so the CLI can run from any working directory. */
+const TSX = import.meta.resolve('tsx');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Connection flags for the test server; the password goes through MYSQL_PWD unless `passwordFlag`. */
+export function connectionFlags(database: string): string[] {
+  const s = testServer();
+  return ['--host', s.host, '--port', String(s.port), '--user', s.user, '--database', database];
+}
+
+export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, MYSQL_PWD: testServer().password, CI: 'true', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
