@@ -17,9 +17,17 @@ import { createReporter } from './progress.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
 
+/** The package version, from source (cli/) or from the build (dist/cli/). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'sluice') return pkg.version;
+    } catch {
+      // not there: try one level up
+    }
+  }
+  return 'unknown';
 }
 
 function summary(r: MigrationResult): string {
