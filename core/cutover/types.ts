@@ -1,0 +1,47 @@
+/** What the cutover needs from its caller: connection settings, the tables, and the replay. */
+import type { Connection, PoolConnection } from 'mysql2/promise';
+import type { ConnectionOptions, SessionSettings } from '../connection/connection.ts';
+import type { BinlogPosition } from '../types.ts';
+
+/** The part of binlog replay the cutover drives while it holds the lock. */
+export interface ReplayForCutover {
+  /** Resolves once every change up to `pos` has been received; rejects promptly on abort. */
+  waitFor(pos: BinlogPosition, signal: AbortSignal): Promise<void>;
+  /** Applies every received change to the shadow on `conn` (which holds the table lock). */
+  flush(conn: Connection | PoolConnection, opts: { underLock: true }): Promise<number>;
+  stop(): Promise<void>;
+  /** Changes received but not yet applied. */
+  readonly pending: number;
+}
+
+export interface CutoverLog {
+  info(m: string): void;
+  warn(m: string): void;
+  debug(m: string): void;
+}
+
+export interface CutoverOptions {
+  /** Each attempt opens its own sessions with openConnection. */
+  connection: ConnectionOptions;
+  /** lockWaitTimeout bounds the table lock, the RENAME's wait, and the catch-up under the lock. */
+  session: SessionSettings;
+  schema: string;
+  table: string;
+  shadow: string;
+  replay: ReplayForCutover;
+  /** Default 5. */
+  attempts?: number;
+  /** The original's name afterwards (default `_<t>_old`; see chooseOldTableName). */
+  oldName?: string;
+  signal: AbortSignal;
+  log?: CutoverLog;
+}
+
+export interface CutoverOutcome {
+  /** How long application writes to the table were blocked: lock granted → RENAME done. */
+  lockMs: number;
+  /** Attempts used, the successful one included. */
+  attempts: number;
+  /** Where the original table is now: `oldName`, unless the final rename to it failed (then `<t>~old`). */
+  oldTable: string;
+}
