@@ -26,7 +26,7 @@ export const cutoverPhase: Phase = {
       log: ctx.log,
     });
     const lockMs = Math.round(swap.lockMs);
-    const kept = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, oldName);
+    const kept = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, swap.oldTable);
     state.cutover = { lockMs, oldTable: kept };
     state.phase = 'done';
     await ctx.hooks.call(ctx, 'afterCutover', state.cutover);
