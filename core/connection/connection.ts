@@ -34,8 +34,7 @@ export function driverOptions(conn: ConnectionOptions): PoolOptions {
     port: conn.port ?? 3306,
     user: conn.user,
     password: conn.password ?? '',
-    // No default schema: every statement names its schema, and an unknown --database is then
-    // reported as "table not found" by inspect (a refusal), not as a connection failure.
+    database: conn.database,
     socketPath: conn.socketPath,
     charset: 'UTF8MB4_BIN',
     supportBigNumbers: true,

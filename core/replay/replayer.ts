@@ -321,6 +321,7 @@ export class BinlogReplayer implements AsyncDisposable {
     this.#inflight = this.#pending;
     this.#pending = new Map();
     const mine = this.#inflight;
+    this.#dropSkippable(mine);
     const entries = [...mine.entries()];
     let applied = 0;
     const own = conn ? undefined : await this.#opts.pool.getConnection().catch((err) => {
@@ -364,6 +365,7 @@ export class BinlogReplayer implements AsyncDisposable {
     const keys = new Map([...this.#inflight, ...this.#pending]);
     this.#inflight = new Map();
     this.#pending = new Map();
+    this.#dropSkippable(keys);
     const entries = [...keys.entries()];
     let applied = 0;
     try {
@@ -380,6 +382,18 @@ export class BinlogReplayer implements AsyncDisposable {
     this.#advanceApplied(target);
     this.#opts.log?.debug(`replay applied ${applied} key(s) to ${this.#plan.shadowLabel} under the cutover lock`);
     return applied;
+  }
+
+  /**
+   * Re-checks `skipKey` when a flush takes its keys. A key taken in while it was not skippable yet
+   * (e.g. before the copier existed) but skippable now must not be written: replay would put a row
+   * above the copier's high watermark into the shadow, later changes to that key would be skipped,
+   * and the copier's INSERT IGNORE would keep the stale row (or never delete it). The copier reads it.
+   */
+  #dropSkippable(keys: Map<string, KeyTuple>): void {
+    const skip = this.#opts.skipKey;
+    if (!skip) return;
+    for (const [id, key] of keys) if (skip(key)) keys.delete(id);
   }
 
   #advanceApplied(target: BinlogPosition): void {

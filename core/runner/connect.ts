@@ -1,7 +1,10 @@
 /** Phase `connect`: one session-configured pool for the whole run, and what server this is. */
 import { openPool, serverFlavor, describeConnection } from '../connection/connection.ts';
+import { InvalidOptionError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Tokens } from '../tokens.ts';
+
+const ER_BAD_DB_ERROR = 1049;
 
 export const connectPhase: Phase = {
   name: 'connect',
@@ -10,7 +13,12 @@ export const connectPhase: Phase = {
     // copy workers + replay flush + checksum + plugins' queries
     const pool = openPool(options.connection, options.session, options.threads + 6);
     await ctx.defer('connection pool', () => pool.end());
-    const flavor = await serverFlavor(pool);
+    const flavor = await serverFlavor(pool).catch((err: { errno?: number }) => {
+      if (err?.errno === ER_BAD_DB_ERROR) {
+        throw new InvalidOptionError(`database "${options.connection.database}" does not exist on the server: check --database (or connection.database)`);
+      }
+      throw err;
+    });
     ctx.provide(Tokens.Pool, pool);
     ctx.provide(Tokens.Flavor, flavor);
     ctx.log.info(`connected to ${describeConnection(options.connection)} (${flavor.version})`);
