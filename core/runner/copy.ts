@@ -1,5 +1,4 @@
 /** Phase `copy`: chunked parallel copy while replay keeps flushing (see core/copier). */
-import { Copier } from '../copier/copier.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Tokens } from '../tokens.ts';
 import { reportProgress, withReplay } from './replay-loops.ts';
@@ -15,23 +14,11 @@ export const copyPhase: Phase = {
       return;
     }
     const options = ctx.resolve(Tokens.Options);
-    const source = ctx.resolve(Tokens.Source);
-    const shadow = ctx.resolve(Tokens.Shadow);
     await ctx.hooks.call(ctx, 'beforeCopy', { rowsEstimate: state.rowsEstimate, resumedFrom: state.resumeLowWatermark, threads: options.threads });
+    const copier = state.copier!;
     await withReplay(ctx, async (signal) => {
-      const copier = new Copier({
-        pool: ctx.resolve(Tokens.Pool),
-        source,
-        shadow: shadow.name,
-        mapping: shadow.mapping,
-        threads: options.threads,
-        targetChunkMs: options.targetChunkMs,
-        startAfter: state.resumeLowWatermark,
-        signal,
-        beforeChunk: (chunk) => ctx.hooks.call(ctx, 'beforeChunk', chunk),
-        afterChunk: (done) => ctx.hooks.call(ctx, 'afterChunk', done),
-      });
-      state.copier = copier;
+      // the copier was built in `prepare` with its own stop signal: a failing loop stops it too
+      signal.addEventListener('abort', () => state.stopCopy.abort(signal.reason), { once: true });
       await copier.run();
     });
     state.copyDone = true;

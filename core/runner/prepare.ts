@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import { currentBinlogPosition, queryRows } from '../connection/connection.ts';
 import { SluiceError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
+import { Copier } from '../copier/copier.ts';
 import { BinlogReplayer } from '../replay/replayer.ts';
 import { createShadowTable, dropShadowTable, loadShadowTable, type ShadowTable } from '../shadow/shadow.ts';
 import { tableExists } from '../cutover/tables.ts';
@@ -56,6 +57,17 @@ export const preparePhase: Phase = {
     }
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);
     ctx.provide(Tokens.Shadow, { name: shadow.name, info: shadow.info, mapping: shadow.mapping });
+    if (!state.copyDone) {
+      state.copier = new Copier({
+        pool, source, shadow: shadow.name, mapping: shadow.mapping,
+        threads: options.threads,
+        targetChunkMs: options.targetChunkMs,
+        startAfter: state.resumeLowWatermark,
+        signal: AbortSignal.any([ctx.signal, state.stopCopy.signal]),
+        beforeChunk: (chunk) => ctx.hooks.call(ctx, 'beforeChunk', chunk),
+        afterChunk: (done) => ctx.hooks.call(ctx, 'afterChunk', done),
+      });
+    }
 
     const replayer = await BinlogReplayer.start({
       connection: options.connection,
@@ -85,7 +97,9 @@ function skipsAllowed(shadow: ShadowTable): boolean {
 }
 
 /**
- * Replay may ignore a key only when the copier will still read it (above its high watermark), and
+ * Replay may ignore a key only when the copier will still read it (above its high watermark; the
+ * copier exists before replay starts, so the answer for a key never flips from "write" to "skip"
+ * once replay has written it — except across a resume, hence the next rule), and
  * never a key at or below what a resumed shadow table already holds: a delete there must be
  * replayed, or the row would stay behind as a phantom.
  */
