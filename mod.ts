@@ -10,9 +10,12 @@ import type { SluicePlugin } from './core/lifecycle/hooks.ts';
 import type { Migration } from './core/lifecycle/migration.ts';
 import type { MigrationOptions } from './core/options.ts';
 import { buildMigration } from './core/runner/create.ts';
+import { checksumPlugin, type ChecksumPluginOptions } from './plugins/checksum/index.ts';
 
 /** Options of the default plugins (see plugins/*), next to the engine's. */
 export interface DefaultPluginOptions {
+  /** Verify the shadow table against the source before cutover (default true; see plugins/checksum). */
+  checksum?: boolean | ChecksumPluginOptions;
   /** Leave out default plugins by name, e.g. ['throttler'] (a plugin of yours with the same name replaces one). */
   disablePlugins?: readonly string[];
 }
@@ -27,7 +30,8 @@ export interface SluiceConfig extends Partial<Omit<SluiceOptions, 'plugins'>> {
 
 /** The default plugins, in the order they run (see plugins/). */
 export function defaultPlugins(options: SluiceOptions): SluicePlugin[] {
-  const all: SluicePlugin[] = [];
+  const checksum = typeof options.checksum === 'object' ? options.checksum : { enabled: options.checksum ?? true };
+  const all: SluicePlugin[] = [checksumPlugin(checksum)];
   const disabled = new Set(options.disablePlugins ?? []);
   const replaced = new Set((options.plugins ?? []).map((p) => p.name));
   return all.filter((p) => !disabled.has(p.name) && !replaced.has(p.name));
@@ -46,3 +50,5 @@ export function defineConfig(config: SluiceConfig): SluiceConfig {
 export * from './plugin-api.ts';
 export { Migration } from './core/lifecycle/migration.ts';
 export * from './core/all-errors.ts';
+export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './plugins/checksum/index.ts';
+export { checksumPlugin, type ChecksumPluginOptions };

@@ -16,6 +16,7 @@ Migration:
   --keep-old-table         keep the original table as _<table>_old
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy
   --cutover-attempts N     cutover retries (default 5)
+  --no-checksum            skip the checksum before cutover (not recommended)
 Output:
   --config PATH            config file (default: search for migrate.config.* / .migraterc*)
   --json                   machine-readable events, one JSON object per line on stdout
@@ -50,7 +51,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
-        'cutover-attempts': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
+        'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' }, config: { type: 'string' }, json: { type: 'boolean' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     }));
@@ -76,6 +77,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   set('deferCutover', values['defer-cutover']);
   set('keepOldTable', values['keep-old-table']);
   if (values['no-native']) overrides.tryNative = false;
+  if (values['no-checksum']) overrides.checksum = false;
   return {
     config: values.config,
     json: values.json ?? false,

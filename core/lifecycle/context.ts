@@ -31,6 +31,8 @@ export interface PluginContext {
 /** What core phases see in addition: the hooks to call at their points of the lifecycle. */
 export interface PhaseContext extends PluginContext {
   readonly hooks: HookRunner;
+  /** The same context with a narrower signal (a phase's own, aborted when its loops fail). */
+  withSignal(signal: AbortSignal): PhaseContext;
 }
 
 export class MigrationContext implements PhaseContext {
@@ -46,6 +48,10 @@ export class MigrationContext implements PhaseContext {
   ) {
     const at = (level: LogLevel) => (message: string) => this.emit({ type: 'log', level, message });
     this.log = { debug: at('debug'), info: at('info'), warn: at('warn') };
+  }
+
+  withSignal(signal: AbortSignal): PhaseContext {
+    return new MigrationContext(signal, this.hooks, this.container, this.stack, this.listener, this.secrets);
   }
 
   resolve<T>(tok: Token<T>): T {

@@ -58,14 +58,16 @@ export const preparePhase: Phase = {
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);
     ctx.provide(Tokens.Shadow, { name: shadow.name, info: shadow.info, mapping: shadow.mapping });
     if (!state.copyDone) {
+      const copySignal = AbortSignal.any([ctx.signal, state.stopCopy.signal]);
+      const copyCtx = ctx.withSignal(copySignal); // a throttler waiting in beforeChunk wakes when the copy stops
       state.copier = new Copier({
         pool, source, shadow: shadow.name, mapping: shadow.mapping,
         threads: options.threads,
         targetChunkMs: options.targetChunkMs,
         startAfter: state.resumeLowWatermark,
-        signal: AbortSignal.any([ctx.signal, state.stopCopy.signal]),
-        beforeChunk: (chunk) => ctx.hooks.call(ctx, 'beforeChunk', chunk),
-        afterChunk: (done) => ctx.hooks.call(ctx, 'afterChunk', done),
+        signal: copySignal,
+        beforeChunk: (chunk) => ctx.hooks.call(copyCtx, 'beforeChunk', chunk),
+        afterChunk: (done) => ctx.hooks.call(copyCtx, 'afterChunk', done),
       });
     }
 

@@ -17,7 +17,7 @@ export const verifyPhase: Phase = {
     const state = ctx.resolve(RunStateToken);
     state.phase = 'verify';
     await state.replayer!.flush();
-    await withReplay(ctx, () => ctx.hooks.call(ctx, 'verify'));
+    await withReplay(ctx, (signal) => ctx.hooks.call(ctx.withSignal(signal), 'verify'));
     await reportProgress(ctx);
   },
 };
@@ -39,6 +39,6 @@ export const waitForCutoverPhase: Phase = {
       if (!told && !options.deferCutover) ctx.log.info(`waiting: the sentinel table \`${schema}\`.\`${CUTOVER_SENTINEL_TABLE}\` exists; drop it to cut over`);
       told = true;
     }));
-    await withReplay(ctx, () => ctx.hooks.call(ctx, 'beforeCutover'));
+    await withReplay(ctx, (signal) => ctx.hooks.call(ctx.withSignal(signal), 'beforeCutover'));
   },
 };

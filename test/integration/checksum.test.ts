@@ -1,0 +1,339 @@
+/**
+ * The checksum plugin against the real server, each scenario a real migration: snapshots pinned
+ * under the lock, a corrupted shadow repaired (and left corrupted when the plugin is disabled), a
+ * UNIQUE index over duplicates refused with the original untouched, and aborts that settle cleanly.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import mysql, { type Pool, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import { createMigration, definePlugin, MigrationCancelledError, type MigrationResult, type SluicePlugin } from '../../mod.ts';
+import { ChecksumLockError, ChecksumMismatchError, checksumPlugin } from '../../plugins/checksum/index.ts';
+import { SnapshotSet } from '../../plugins/checksum/snapshots.ts';
+import { appPool, freshDatabase, testConnection } from '../support/db.ts';
+
+const pools: Pool[] = [];
+const databases: string[] = [];
+
+after(async () => {
+  const admin = appPool(undefined, 1);
+  for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(db)}`);
+  await admin.end();
+  for (const p of pools) await p.end();
+});
+
+async function database(name: string): Promise<Pool> {
+  const pool = await freshDatabase(name);
+  pools.push(pool);
+  databases.push(name);
+  return pool;
+}
+
+interface Outcome {
+  logs: Array<{ level: string; message: string }>;
+  result?: MigrationResult;
+  error?: unknown;
+}
+
+async function migrate(db: string, statement: string, plugins: SluicePlugin[], extra: Record<string, unknown> = {},
+  onLog?: (message: string, cancel: () => void) => void): Promise<Outcome> {
+  const out: Outcome = { logs: [] };
+  const m = await createMigration({ connection: testConnection(db), statement, plugins, tryNative: false, ...extra });
+  m.on((e) => {
+    if (e.type !== 'log') return;
+    out.logs.push({ level: e.level, message: e.message });
+    onLog?.(e.message, () => m.cancel('test cancel'));
+  });
+  try {
+    out.result = await m.run();
+  } catch (err) {
+    out.error = err;
+  } finally {
+    await m[Symbol.asyncDispose]();
+  }
+  return out;
+}
+
+const passes = (o: Outcome) => o.logs.filter((l) => /^checksum: pass \d+ started/.test(l.message)).length;
+const rows = async (pool: Pool, sql: string) => (await pool.query<RowDataPacket[]>(sql))[0].map((r) => ({ ...r }));
+
+test('snapshots are taken under the lock after replay syncs, and stay pinned after UNLOCK', async () => {
+  const db = 'checksum_pin';
+  const pool = await database(db);
+  await pool.query('CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)');
+  await pool.query('CREATE TABLE _t_new LIKE t');
+  await pool.query('INSERT INTO t VALUES (1, 1), (2, 2)');
+  const q = (table: string) => `${mysql.escapeId(db)}.${mysql.escapeId(table)}`;
+  const defers: string[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  let lockSeenByOthers = false;
+  const set = await SnapshotSet.open({
+    connection: testConnection(db),
+    session: { lockWaitTimeout: 5, innodbLockWaitTimeout: 3 },
+    schema: db, source: 't', shadow: '_t_new', count: 2,
+    signal: new AbortController().signal,
+    onOpen: async (name, close) => { defers.push(name); closers.push(close); },
+    replay: {
+      // Stands in for replay: writes through the lock connection, like syncUnderLock does.
+      async syncUnderLock(conn) {
+        const [open] = await pool.query<RowDataPacket[]>(`SHOW OPEN TABLES FROM ${mysql.escapeId(db)} WHERE In_use > 0`);
+        lockSeenByOthers = open.length === 2;
+        await conn.query(`REPLACE INTO ${q('_t_new')} SELECT * FROM ${q('t')}`);
+        await conn.query(`UPDATE ${q('t')} SET v = v + 10 WHERE id = 1`);
+        await conn.query(`REPLACE INTO ${q('_t_new')} SELECT * FROM ${q('t')} WHERE id = 1`);
+      },
+    },
+  });
+  try {
+    assert.deepEqual(defers, ['checksum lock connection', 'checksum snapshot connection 1', 'checksum snapshot connection 2']);
+    const heldMs = await set.take();
+    assert.ok(lockSeenByOthers, 'both tables were locked while replay synced');
+    assert.ok(heldMs >= 0 && heldMs < 5000);
+    // Writes after UNLOCK (they do not wait: the lock is gone) are invisible to every snapshot.
+    await pool.query('UPDATE t SET v = 99 WHERE id = 2');
+    await pool.query('DELETE FROM _t_new WHERE id = 1');
+    for (const conn of set.connections) {
+      const [src] = await conn.query<RowDataPacket[]>('SELECT id, v FROM t ORDER BY id');
+      const [dst] = await conn.query<RowDataPacket[]>('SELECT id, v FROM _t_new ORDER BY id');
+      assert.deepEqual(src.map((r) => [r.id, r.v]), [[1, 11], [2, 2]]);
+      assert.deepEqual(dst.map((r) => [r.id, r.v]), [[1, 11], [2, 2]]);
+    }
+    // A retake sees the latest state, its own sync included.
+    await set.take();
+    for (const conn of set.connections) {
+      const [src] = await conn.query<RowDataPacket[]>('SELECT id, v FROM t ORDER BY id');
+      const [dst] = await conn.query<RowDataPacket[]>('SELECT id, v FROM _t_new ORDER BY id');
+      assert.deepEqual(src.map((r) => [r.id, r.v]), [[1, 21], [2, 99]]);
+      assert.deepEqual(dst.map((r) => [r.id, r.v]), [[1, 21], [2, 99]]);
+    }
+    const threads = set.threadIds;
+    await set.close();
+    const [left] = await pool.query<RowDataPacket[]>(
+      `SELECT ID FROM information_schema.PROCESSLIST WHERE ID IN (?) AND COMMAND <> 'Sleep'`, [threads]);
+    assert.deepEqual(left, [], 'no statement of ours still runs after close()');
+  } finally {
+    await set.close();
+    await Promise.all(closers.map((c) => c()));
+  }
+});
+
+/** A plugin that damages the shadow table after the copy: one changed row, one NULLed, one deleted, two bogus. */
+function corruptShadow(pool: Pool): SluicePlugin & { changed: number[] } {
+  const changed: number[] = [];
+  return definePlugin({
+    name: 'corrupt-shadow',
+    changed,
+    async afterCopy() {
+      for (const sql of [
+        "UPDATE _t_new SET v = 'corrupted' WHERE id = 100",
+        'UPDATE _t_new SET n = NULL WHERE id = 2000',
+        'DELETE FROM _t_new WHERE id = 4000',
+        "INSERT INTO _t_new (id, v, n) VALUES (4001, 'bogus', 1)",
+        "INSERT INTO _t_new (id, v, n) VALUES (999999, 'bogus', 2)",
+      ]) changed.push((await pool.query<ResultSetHeader>(sql))[0].affectedRows);
+    },
+  });
+}
+
+/** Captures the source's rows once verification is over (nothing writes to it in these tests). */
+function captureSource(pool: Pool): SluicePlugin & { rows: Record<string, unknown>[] } {
+  const rows: Record<string, unknown>[] = [];
+  return definePlugin({
+    name: 'capture-source',
+    rows,
+    async beforeCutover() {
+      rows.push(...(await pool.query<RowDataPacket[]>('SELECT id, v, n FROM t ORDER BY id'))[0].map((r) => ({ ...r })));
+    },
+  });
+}
+
+async function seedCorruptible(pool: Pool): Promise<void> {
+  await pool.query('CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(32) NOT NULL, n INT NULL)');
+  // Even ids 2..6000, so the bogus odd id 4001 sits inside a chunk; n is NULL on every 5th row.
+  await pool.query("INSERT INTO t SELECT seq * 2, CONCAT('row ', seq), IF(seq % 5 = 0, NULL, seq) FROM seq_1_to_3000");
+}
+
+test('a shadow table damaged after the copy is repaired by re-copying and the migration completes', async () => {
+  const db = 'checksum_repair';
+  const pool = await database(db);
+  await seedCorruptible(pool);
+  const corrupt = corruptShadow(pool);
+  const capture = captureSource(pool);
+  const out = await migrate(db, 'ALTER TABLE t ADD COLUMN extra INT NOT NULL DEFAULT 7',
+    [checksumPlugin({ rowsPerChunk: 500, threads: 3 }), corrupt, capture], { keepOldTable: true });
+  assert.equal(out.error, undefined, String(out.error));
+  assert.deepEqual(corrupt.changed, [1, 1, 1, 1, 1], 'every corruption took effect');
+  assert.equal(passes(out), 2, 'one failed pass, then a clean one');
+  const warn = out.logs.find((l) => l.level === 'warn' && l.message.startsWith('checksum: pass 1 found'));
+  assert.match(warn?.message ?? '', /found [3-5] mismatched chunk\(s\)/);
+  assert.ok(out.logs.some((l) => /^checksum: tables locked \d+ ms/.test(l.message)), 'lock time is logged');
+  assert.ok(out.logs.some((l) => /^checksum: 3000\/\d+ rows checked$/.test(l.message)), 'progress is logged');
+
+  const expected = capture.rows.map((r) => ({ ...r, extra: 7 }));
+  assert.equal(expected.length, 3000);
+  assert.deepEqual(await rows(pool, 'SELECT id, v, n, extra FROM t ORDER BY id'), expected);
+  // The original, kept as _t_old, is the source as it was at the end: the same rows.
+  assert.deepEqual(await rows(pool, 'SELECT id, v, n FROM _t_old ORDER BY id'), capture.rows);
+});
+
+test('with enabled: false the damage survives the migration, and one warning says the checksum is off', async () => {
+  const db = 'checksum_disabled';
+  const pool = await database(db);
+  await seedCorruptible(pool);
+  const out = await migrate(db, 'ALTER TABLE t ADD COLUMN extra INT NOT NULL DEFAULT 7', [checksumPlugin({ enabled: false }), corruptShadow(pool)]);
+  assert.equal(out.error, undefined, String(out.error));
+  assert.equal(out.logs.filter((l) => l.message.startsWith('checksum disabled: ')).length, 1);
+  assert.equal(out.logs.find((l) => l.message.startsWith('checksum disabled: '))?.level, 'warn');
+  assert.equal(passes(out), 0);
+  const got = await rows(pool, "SELECT id, v FROM t WHERE id IN (100, 4000, 4001) OR v = 'bogus' ORDER BY id");
+  assert.deepEqual(got, [{ id: 100, v: 'corrupted' }, { id: 4001, v: 'bogus' }, { id: 999999, v: 'bogus' }]);
+});
+
+test('a UNIQUE index added over duplicate values is refused with ChecksumMismatchError and the original is untouched', async () => {
+  const db = 'checksum_unique';
+  const pool = await database(db);
+  await pool.query('CREATE TABLE t (id INT NOT NULL PRIMARY KEY, c INT NULL, v VARCHAR(20) NOT NULL)');
+  await pool.query("INSERT INTO t SELECT seq, IF(seq % 97 = 0, NULL, seq % 50), CONCAT('v', seq) FROM seq_1_to_2000");
+  const before = await rows(pool, 'SELECT * FROM t ORDER BY id');
+  const [[createBefore]] = await pool.query<RowDataPacket[]>('SHOW CREATE TABLE t');
+  const out = await migrate(db, 'ALTER TABLE t ADD UNIQUE INDEX uq_c (c)', [checksumPlugin({ maxPasses: 2, rowsPerChunk: 400 })]);
+  assert.ok(out.error instanceof ChecksumMismatchError, `expected ChecksumMismatchError, got ${String(out.error)}`);
+  assert.equal(out.error.code, 'CHECKSUM_MISMATCH');
+  assert.equal(out.error.passes, 2);
+  assert.equal(passes(out), 2);
+  assert.match(out.error.message, /a UNIQUE index added on duplicate data/);
+  assert.match(out.error.message, /`uq_c`/);
+  assert.match(out.error.message, /rows \(id\) /, 'names the chunk range');
+  assert.doesNotMatch(out.error.message, /\n/, 'one line');
+  assert.equal(out.logs.some((l) => l.message.startsWith('cutover:')), false, 'no cutover was attempted');
+  const [tables] = await pool.query<RowDataPacket[]>(`SHOW TABLES FROM ${mysql.escapeId(db)} LIKE 't'`);
+  assert.equal(tables.length, 1, 'the original is still named t');
+  const [[createAfter]] = await pool.query<RowDataPacket[]>('SHOW CREATE TABLE t');
+  assert.equal(createAfter!['Create Table'], createBefore!['Create Table']);
+  assert.deepEqual(await rows(pool, 'SELECT * FROM t ORDER BY id'), before);
+});
+
+/** Statements still running on the given threads, and tables still in use, right after a hook settled. */
+async function leftovers(pool: Pool, db: string, threads: number[]): Promise<{ running: unknown[]; inUse: unknown[] }> {
+  const [running] = await pool.query<RowDataPacket[]>(
+    `SELECT ID, COMMAND, INFO FROM information_schema.PROCESSLIST WHERE ID IN (?) AND COMMAND <> 'Sleep'`, [threads]);
+  const [inUse] = await pool.query<RowDataPacket[]>(`SHOW OPEN TABLES FROM ${mysql.escapeId(db)} WHERE In_use > 0`);
+  return { running: running.map((r) => ({ ...r })), inUse: inUse.map((r) => ({ ...r })) };
+}
+
+const threadIds = (o: Outcome) => {
+  const line = o.logs.find((l) => l.message.startsWith('checksum: connection ids '))?.message ?? '';
+  return [...line.matchAll(/\d+/g)].map((m) => Number(m[0]));
+};
+
+test('abort in the middle of a pass: the run settles cancelled, no query or table lock is left', async () => {
+  const db = 'checksum_abort_walk';
+  const pool = await database(db);
+  await pool.query('CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(32) NOT NULL)');
+  await pool.query("INSERT INTO t SELECT seq, CONCAT('row ', seq) FROM seq_1_to_40000");
+  let ids: number[] = [];
+  let seenAt: { leftovers: Promise<{ running: unknown[]; inUse: unknown[] }> } | undefined;
+  let progressSeen = '';
+  const probe = definePlugin({
+    name: 'probe',
+    // Runs on the cancel path right after the checksum hook settled, before dispose.
+    onCancel() { seenAt = { leftovers: leftovers(pool, db, ids) }; },
+  });
+  const out = await migrate(db, 'ALTER TABLE t MODIFY v VARCHAR(64) NOT NULL',
+    [checksumPlugin({ rowsPerChunk: 100, threads: 2 }), probe], { progressIntervalMs: 50 },
+    (message, cancel) => {
+      if (message.startsWith('checksum: connection ids ')) ids = [...message.matchAll(/\d+/g)].map((m) => Number(m[0]));
+      if (!progressSeen && /^checksum: \d+\/\d+ rows checked$/.test(message)) {
+        progressSeen = message;
+        cancel();
+      }
+    });
+  assert.ok(out.error instanceof MigrationCancelledError, `expected a cancellation, got ${String(out.error)}`);
+  const [checked, total] = [...progressSeen.matchAll(/\d+/g)].map((m) => Number(m[0]));
+  assert.ok(checked! > 0 && checked! < 40000 && total! >= 40000, `cancelled mid-pass (${progressSeen})`);
+  assert.equal(out.logs.some((l) => / match: /.test(l.message)), false, 'the pass did not finish');
+  assert.deepEqual(ids, threadIds(out));
+  assert.ok(seenAt, 'onCancel ran');
+  assert.deepEqual(await seenAt.leftovers, { running: [], inUse: [] });
+  // The table takes writes at once (no lock left), and still has every row.
+  await pool.query('SET SESSION lock_wait_timeout = 2');
+  await pool.query("UPDATE t SET v = 'after' WHERE id = 1");
+  const [[count]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM t');
+  assert.equal(Number(count!.n), 40000);
+});
+
+test('abort while LOCK TABLES waits behind an open transaction: the wait is killed and the run settles promptly', async () => {
+  const db = 'checksum_abort_lock';
+  const pool = await database(db);
+  await pool.query('CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(32) NOT NULL)');
+  await pool.query("INSERT INTO t SELECT seq, CONCAT('row ', seq) FROM seq_1_to_500");
+  const holder = await pool.getConnection();
+  let ids: number[] = [];
+  let cancelledAt = 0;
+  let waitingOn = '';
+  let leftoversAtCancel: Promise<{ running: unknown[]; inUse: unknown[] }> | undefined;
+  const probe = definePlugin({ name: 'probe', onCancel() { leftoversAtCancel = leftovers(pool, db, ids); } });
+  try {
+    // An application transaction that read t holds its metadata lock: LOCK TABLES t WRITE must wait.
+    const blocker = definePlugin({
+      name: 'blocker',
+      async afterCopy() {
+        await holder.query('START TRANSACTION');
+        await holder.query('SELECT * FROM t LIMIT 1');
+      },
+    });
+    const out = await migrate(db, 'ALTER TABLE t MODIFY v VARCHAR(64) NOT NULL',
+      [blocker, checksumPlugin(), probe], { lockWaitTimeout: 30 },
+      (message, cancel) => {
+        if (message.startsWith('checksum: connection ids ')) ids = [...message.matchAll(/\d+/g)].map((m) => Number(m[0]));
+        if (message.startsWith('checksum: pass 1 started')) {
+          setTimeout(async () => {
+            // The lock connection is waiting for the table metadata lock right now.
+            const [waiting] = await pool.query<RowDataPacket[]>(
+              'SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = ?', [ids[0]]);
+            waitingOn = String(waiting[0]?.INFO ?? '');
+            cancelledAt = Date.now();
+            cancel();
+          }, 500);
+        }
+      });
+    const settledMs = Date.now() - cancelledAt;
+    assert.ok(out.error instanceof MigrationCancelledError, `expected a cancellation, got ${String(out.error)}`);
+    assert.match(waitingOn, /^LOCK TABLES /, 'the cancel came while LOCK TABLES was waiting');
+    assert.ok(settledMs < 5000, `settled ${settledMs} ms after the cancel (lock_wait_timeout is 30 s)`);
+    assert.ok(leftoversAtCancel, 'onCancel ran');
+    assert.deepEqual(await leftoversAtCancel, { running: [], inUse: [] });
+  } finally {
+    await holder.query('ROLLBACK');
+    holder.release();
+  }
+});
+
+test('LOCK TABLES that keeps timing out behind a long transaction fails with ChecksumLockError, leaving nothing behind', async () => {
+  const db = 'checksum_lock_timeout';
+  const pool = await database(db);
+  await pool.query('CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(32) NOT NULL)');
+  await pool.query("INSERT INTO t SELECT seq, CONCAT('row ', seq) FROM seq_1_to_500");
+  const holder = await pool.getConnection();
+  let ids: number[] = [];
+  try {
+    const blocker = definePlugin({
+      name: 'blocker',
+      async afterCopy() {
+        await holder.query('START TRANSACTION');
+        await holder.query('SELECT * FROM t LIMIT 1');
+      },
+    });
+    const out = await migrate(db, 'ALTER TABLE t MODIFY v VARCHAR(64) NOT NULL', [blocker, checksumPlugin()], { lockWaitTimeout: 1 },
+      (message) => { if (message.startsWith('checksum: connection ids ')) ids = [...message.matchAll(/\d+/g)].map((m) => Number(m[0])); });
+    assert.ok(out.error instanceof ChecksumLockError, `expected ChecksumLockError, got ${String(out.error)}`);
+    assert.equal(out.error.code, 'CHECKSUM_LOCK_TIMEOUT');
+    assert.match(out.error.message, /3 attempt\(s\) of 1 s/);
+    assert.equal(ids.length, 3);
+    assert.deepEqual(await leftovers(pool, db, ids), { running: [], inUse: [] });
+    const [tables] = await pool.query<RowDataPacket[]>(`SHOW TABLES FROM ${mysql.escapeId(db)} LIKE 't'`);
+    assert.equal(tables.length, 1);
+  } finally {
+    await holder.query('ROLLBACK');
+    holder.release();
+  }
+});
