@@ -11,11 +11,17 @@ import type { Migration } from './core/lifecycle/migration.ts';
 import type { MigrationOptions } from './core/options.ts';
 import { buildMigration } from './core/runner/create.ts';
 import { checksumPlugin, type ChecksumPluginOptions } from './plugins/checksum/index.ts';
+import { mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
+import { throttlerPlugin, type ThrottlerPluginOptions } from './plugins/throttler/index.ts';
 
 /** Options of the default plugins (see plugins/*), next to the engine's. */
 export interface DefaultPluginOptions {
   /** Verify the shadow table against the source before cutover (default true; see plugins/checksum). */
   checksum?: boolean | ChecksumPluginOptions;
+  /** When the copier pauses: replica lag, server load, a pause file, a query (see plugins/throttler). */
+  throttle?: ThrottlerPluginOptions;
+  /** The per-table advisory lock (see plugins/mdl). */
+  lock?: MdlPluginOptions;
   /** Leave out default plugins by name, e.g. ['throttler'] (a plugin of yours with the same name replaces one). */
   disablePlugins?: readonly string[];
 }
@@ -31,7 +37,7 @@ export interface SluiceConfig extends Partial<Omit<SluiceOptions, 'plugins'>> {
 /** The default plugins, in the order they run (see plugins/). */
 export function defaultPlugins(options: SluiceOptions): SluicePlugin[] {
   const checksum = typeof options.checksum === 'object' ? options.checksum : { enabled: options.checksum ?? true };
-  const all: SluicePlugin[] = [checksumPlugin(checksum)];
+  const all: SluicePlugin[] = [mdlPlugin(options.lock), throttlerPlugin(options.throttle), checksumPlugin(checksum)];
   const disabled = new Set(options.disablePlugins ?? []);
   const replaced = new Set((options.plugins ?? []).map((p) => p.name));
   return all.filter((p) => !disabled.has(p.name) && !replaced.has(p.name));
@@ -52,3 +58,10 @@ export { Migration } from './core/lifecycle/migration.ts';
 export * from './core/all-errors.ts';
 export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './plugins/checksum/index.ts';
 export { checksumPlugin, type ChecksumPluginOptions };
+export { LockAcquireError, LockHeldError, LockLostError, MdlOptionError } from './plugins/mdl/index.ts';
+export { mdlPlugin, type MdlPluginOptions };
+export {
+  CriticalLoadError, NotAReplicaError, ThrottlerOptionError, ManualPause, queryThrottler, loadThrottler,
+  pauseFileThrottler, replicaLagThrottler, type Throttler, type ThrottleState,
+} from './plugins/throttler/index.ts';
+export { throttlerPlugin, type ThrottlerPluginOptions };

@@ -37,6 +37,7 @@ export function mergeConfig(config: SluiceConfig, overrides: SluiceConfig): Slui
     ...config,
     ...overrides,
     connection: { ...config.connection, ...overrides.connection } as MigrationOptions['connection'],
+    throttle: { ...config.throttle, ...overrides.throttle },
   };
 }
 

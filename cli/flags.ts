@@ -17,6 +17,13 @@ Migration:
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy
   --cutover-attempts N     cutover retries (default 5)
   --no-checksum            skip the checksum before cutover (not recommended)
+Throttling (the copier pauses; replay never does):
+  --max-load N             pause while Threads_running > N
+  --critical-load N        abort (keeping the checkpoint) when Threads_running > N
+  --replica DSN            mysql://user:pass@host:port of a replica to watch (repeatable)
+  --max-replica-lag DUR    pause while a replica lags more (default 10s)
+  --pause-file PATH        pause while this file exists
+  --throttle-query SQL     pause while this query returns non-zero
 Output:
   --config PATH            config file (default: search for migrate.config.* / .migraterc*)
   --json                   machine-readable events, one JSON object per line on stdout
@@ -51,7 +58,9 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
-        'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' }, config: { type: 'string' }, json: { type: 'boolean' },
+        'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' },
+        'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
+        'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     }));
@@ -78,6 +87,14 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   set('keepOldTable', values['keep-old-table']);
   if (values['no-native']) overrides.tryNative = false;
   if (values['no-checksum']) overrides.checksum = false;
+  const throttle: Record<string, unknown> = {};
+  if (values['max-load'] !== undefined) throttle.maxLoad = intFlag('max-load', values['max-load']);
+  if (values['critical-load'] !== undefined) throttle.criticalLoad = intFlag('critical-load', values['critical-load']);
+  if (values.replica !== undefined) throttle.replicas = values.replica;
+  if (values['max-replica-lag'] !== undefined) throttle.maxReplicaLag = values['max-replica-lag'];
+  if (values['pause-file'] !== undefined) throttle.pauseFile = values['pause-file'];
+  if (values['throttle-query'] !== undefined) throttle.throttleQuery = values['throttle-query'];
+  if (Object.keys(throttle).length > 0) overrides.throttle = throttle;
   return {
     config: values.config,
     json: values.json ?? false,

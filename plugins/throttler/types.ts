@@ -1,0 +1,24 @@
+/** What a throttler is: a check the copier consults before each chunk (replay never waits on it). */
+import type { PluginContext } from '../../plugin-api.ts';
+
+export interface ThrottleState {
+  /** True: the copier must wait before its next chunk. */
+  readonly throttled: boolean;
+  /** Why (shown in progress as "throttled: <reason>" and logged). */
+  readonly reason?: string;
+  /** Set when the migration must stop now (critical load): thrown from beforeChunk as a genuine error. */
+  readonly fatal?: Error;
+}
+
+export interface Throttler {
+  /** Short name used in reasons and logs, e.g. 'replica-lag'. */
+  readonly name?: string;
+  /** Called once before the copy starts (the pool exists then: ctx.resolve(Tokens.Pool)). */
+  open?(ctx: PluginContext): void | Promise<void>;
+  /** Says whether to pause now. A rejected check pauses too (fail closed) until a check succeeds. */
+  check(): Promise<ThrottleState>;
+  /** Releases what open/check acquired; called once, after the run has settled, even if open failed. */
+  dispose?(): void | Promise<void>;
+}
+
+export const NOT_THROTTLED: ThrottleState = Object.freeze({ throttled: false });
