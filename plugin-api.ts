@@ -18,3 +18,4 @@ export { SourceTableChangedError } from './core/replay/errors.ts';
 export type { ResolvedOptions, MigrationOptions } from './core/options.ts';
 export type * from './core/types.ts';
 export type { TableInfo, ColumnInfo, IndexInfo, ColumnMapping } from './core/table/types.ts';
+export { parseDuration, durationOption, formatDuration } from './core/duration.ts';

@@ -9,7 +9,6 @@ import { verifyShadow } from './verify.ts';
 
 export type { ChecksumPluginOptions } from './options.ts';
 export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './errors.ts';
-export { parseDuration } from './duration.ts';
 
 export function checksumPlugin(options: ChecksumPluginOptions = {}): SluicePlugin {
   const resolved = resolveChecksumOptions(options);

@@ -1,5 +1,5 @@
 /** The checksum plugin's options, their defaults and their validation. */
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../../plugin-api.ts';
 import { ChecksumOptionError } from './errors.ts';
 
 export interface ChecksumPluginOptions {

@@ -4,8 +4,8 @@
  * before the migration's dispose returns. See README.md.
  */
 import mysql from 'mysql2/promise';
-import { definePlugin, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
-import { parseDuration } from './duration.ts';
+import { definePlugin, durationOption, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
+import { MdlOptionError } from './errors.ts';
 import { lockName } from './lock-name.ts';
 import { TableLock } from './table-lock.ts';
 
@@ -20,7 +20,7 @@ export interface MdlPluginOptions {
 export const DEFAULT_REFRESH_MS = 60_000;
 
 export function mdlPlugin(options: MdlPluginOptions = {}): SluicePlugin {
-  const refreshMs = parseDuration('refreshInterval', options.refreshInterval, DEFAULT_REFRESH_MS);
+  const refreshMs = durationOption('refreshInterval', options.refreshInterval, DEFAULT_REFRESH_MS, (m) => new MdlOptionError(m));
   // One token per plugin instance: the lock lives in the migration's container, so an instance
   // used by several migrations keeps one lock per migration.
   const LockToken = token<TableLock>('mdl:lock');

@@ -3,9 +3,8 @@
  * is loaded, an operator asked for a pause, or a custom check says so; stops the migration on
  * critical load. It only acts in `beforeChunk`. See README.md.
  */
-import { definePlugin, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
+import { definePlugin, durationOption, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
 import { CompositeThrottler } from './composite.ts';
-import { parseDuration } from './duration.ts';
 import { ThrottlerOptionError } from './errors.ts';
 import { ThrottleGate } from './gate.ts';
 import { loadThrottler } from './load.ts';
@@ -63,9 +62,10 @@ function limit(name: string, value: unknown): number {
 export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlugin {
   const maxLoad = limit('maxLoad', options.maxLoad);
   const criticalLoad = limit('criticalLoad', options.criticalLoad);
-  const intervalMs = parseDuration('interval', options.interval, DEFAULT_INTERVAL_MS);
-  const maxReplicaLagMs = parseDuration('maxReplicaLag', options.maxReplicaLag, DEFAULT_MAX_REPLICA_LAG_MS);
-  const lagReadTimeoutMs = parseDuration('lagReadTimeout', options.lagReadTimeout, DEFAULT_LAG_READ_TIMEOUT_MS);
+  const fail = (m: string) => new ThrottlerOptionError(m);
+  const intervalMs = durationOption('interval', options.interval, DEFAULT_INTERVAL_MS, fail);
+  const maxReplicaLagMs = durationOption('maxReplicaLag', options.maxReplicaLag, DEFAULT_MAX_REPLICA_LAG_MS, fail);
+  const lagReadTimeoutMs = durationOption('lagReadTimeout', options.lagReadTimeout, DEFAULT_LAG_READ_TIMEOUT_MS, fail);
   const replicas = options.replicas ?? [];
   if (!Array.isArray(replicas)) throw new ThrottlerOptionError('replicas must be a list of mysql://user:password@host:port DSNs: fix replicas');
   replicaAddresses(replicas); // refuse a bad DSN now, before anything runs

@@ -2,27 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '../../mod.ts';
-import { ChecksumOptionError, checksumPlugin, parseDuration } from '../../plugins/checksum/index.ts';
+import { ChecksumOptionError, checksumPlugin } from '../../plugins/checksum/index.ts';
 import { resolveChecksumOptions } from '../../plugins/checksum/options.ts';
 import { describeRange } from '../../plugins/checksum/range.ts';
 import { addedUniqueIndexes } from '../../plugins/checksum/diagnose.ts';
 import type { TableInfo } from '../../plugin-api.ts';
-
-test('durations: milliseconds as numbers or strings with units, compound parts, junk refused', () => {
-  assert.equal(parseDuration(1500), 1500);
-  assert.equal(parseDuration('250'), 250);
-  assert.equal(parseDuration('500ms'), 500);
-  assert.equal(parseDuration('5s'), 5000);
-  assert.equal(parseDuration('2m'), 120_000);
-  assert.equal(parseDuration('168h'), 168 * 3_600_000);
-  assert.equal(parseDuration('1d'), 86_400_000);
-  assert.equal(parseDuration('1h30m'), 5_400_000);
-  assert.equal(parseDuration(' 1m 30s '), 90_000);
-  assert.equal(parseDuration('1.5s'), 1500);
-  for (const bad of ['', 'abc', '5x', '5s x', '-1s', 's', -5, Number.NaN, Infinity, null, {}]) {
-    assert.equal(parseDuration(bad), undefined, `refuses ${JSON.stringify(bad)}`);
-  }
-});
 
 test('options: defaults, durations, and one-line errors that are InvalidOptionErrors', () => {
   assert.deepEqual(resolveChecksumOptions(), {

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '../../mod.ts';
 import { lockName, MAX_LOCK_NAME_LENGTH, mdlPlugin, MdlOptionError } from '../../plugins/mdl/index.ts';
-import { parseDuration } from '../../plugins/mdl/duration.ts';
 
 test('short names are readable: sluice.<schema>.<table>', () => {
   assert.equal(lockName('shop', 'orders'), 'sluice.shop.orders');
@@ -28,21 +27,6 @@ test('long names are hashed to fit 64 characters, distinct per table', () => {
 test('names with dots are hashed so that a.b + c and a + b.c differ', () => {
   assert.notEqual(lockName('a.b', 'c'), lockName('a', 'b.c'));
   assert.match(lockName('a.b', 'c'), /^sluice\.[0-9a-f]{40}$/);
-});
-
-test('durations: numbers are ms, strings take units', () => {
-  assert.equal(parseDuration('x', undefined, 60_000), 60_000);
-  assert.equal(parseDuration('x', 250, 1), 250);
-  assert.equal(parseDuration('x', '250', 1), 250);
-  assert.equal(parseDuration('x', '500ms', 1), 500);
-  assert.equal(parseDuration('x', '5s', 1), 5000);
-  assert.equal(parseDuration('x', '2m', 1), 120_000);
-  assert.equal(parseDuration('x', '168h', 1), 168 * 3_600_000);
-  assert.equal(parseDuration('x', '1h30m', 1), 5_400_000);
-  assert.equal(parseDuration('x', '1.5s', 1), 1500);
-  for (const bad of ['', 'soon', '5 parsecs', '-1s', '0', 0, -5, Number.NaN, '5s x']) {
-    assert.throws(() => parseDuration('x', bad as never, 1), MdlOptionError, String(bad));
-  }
 });
 
 test('mdlPlugin refuses a bad refreshInterval at once, as an InvalidOptionError', () => {
