@@ -10,6 +10,7 @@ import type { SluicePlugin } from './core/lifecycle/hooks.ts';
 import type { Migration } from './core/lifecycle/migration.ts';
 import type { MigrationOptions } from './core/options.ts';
 import { buildMigration } from './core/runner/create.ts';
+import { checkpointPlugin, type CheckpointPluginOptions } from './plugins/checkpoint/index.ts';
 import { checksumPlugin, type ChecksumPluginOptions } from './plugins/checksum/index.ts';
 import { mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
 import { throttlerPlugin, type ThrottlerPluginOptions } from './plugins/throttler/index.ts';
@@ -22,6 +23,10 @@ export interface DefaultPluginOptions {
   throttle?: ThrottlerPluginOptions;
   /** The per-table advisory lock (see plugins/mdl). */
   lock?: MdlPluginOptions;
+  /** Progress saved to `_<table>_chkpnt` and resumed (see plugins/checkpoint). */
+  checkpoint?: CheckpointPluginOptions;
+  /** Shortcut for checkpoint.strict: every reason a resume is impossible is a typed error, never a fresh start. */
+  strict?: boolean;
   /** Leave out default plugins by name, e.g. ['throttler'] (a plugin of yours with the same name replaces one). */
   disablePlugins?: readonly string[];
 }
@@ -37,7 +42,10 @@ export interface SluiceConfig extends Partial<Omit<SluiceOptions, 'plugins'>> {
 /** The default plugins, in the order they run (see plugins/). */
 export function defaultPlugins(options: SluiceOptions): SluicePlugin[] {
   const checksum = typeof options.checksum === 'object' ? options.checksum : { enabled: options.checksum ?? true };
-  const all: SluicePlugin[] = [mdlPlugin(options.lock), throttlerPlugin(options.throttle), checksumPlugin(checksum)];
+  const checkpoint = { ...options.checkpoint, ...(options.strict !== undefined ? { strict: options.strict } : {}) };
+  const all: SluicePlugin[] = [
+    mdlPlugin(options.lock), checkpointPlugin(checkpoint), throttlerPlugin(options.throttle), checksumPlugin(checksum),
+  ];
   const disabled = new Set(options.disablePlugins ?? []);
   const replaced = new Set((options.plugins ?? []).map((p) => p.name));
   return all.filter((p) => !disabled.has(p.name) && !replaced.has(p.name));
@@ -58,6 +66,11 @@ export { Migration } from './core/lifecycle/migration.ts';
 export * from './core/all-errors.ts';
 export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './plugins/checksum/index.ts';
 export { checksumPlugin, type ChecksumPluginOptions };
+export {
+  BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointOptionError, CheckpointTooOldError,
+  CheckpointWriteError, MismatchedStatementError, MismatchedTableError, ResumeRefusedError, ShadowTableMissingError,
+} from './plugins/checkpoint/index.ts';
+export { checkpointPlugin, type CheckpointPluginOptions };
 export { LockAcquireError, LockHeldError, LockLostError, MdlOptionError } from './plugins/mdl/index.ts';
 export { mdlPlugin, type MdlPluginOptions };
 export {

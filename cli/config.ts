@@ -38,6 +38,7 @@ export function mergeConfig(config: SluiceConfig, overrides: SluiceConfig): Slui
     ...overrides,
     connection: { ...config.connection, ...overrides.connection } as MigrationOptions['connection'],
     throttle: { ...config.throttle, ...overrides.throttle },
+    checkpoint: { ...config.checkpoint, ...overrides.checkpoint },
   };
 }
 

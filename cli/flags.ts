@@ -17,6 +17,10 @@ Migration:
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy
   --cutover-attempts N     cutover retries (default 5)
   --no-checksum            skip the checksum before cutover (not recommended)
+Resume:
+  --strict                 refuse (typed error) instead of starting fresh when a checkpoint cannot be used
+  --checkpoint-interval D  least time between checkpoint writes (default 50s)
+  --checkpoint-max-age D   oldest checkpoint to resume from (default 168h)
 Throttling (the copier pauses; replay never does):
   --max-load N             pause while Threads_running > N
   --critical-load N        abort (keeping the checkpoint) when Threads_running > N
@@ -58,7 +62,8 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
-        'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' },
+        'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
+        'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
         'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
         'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
@@ -87,6 +92,11 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   set('keepOldTable', values['keep-old-table']);
   if (values['no-native']) overrides.tryNative = false;
   if (values['no-checksum']) overrides.checksum = false;
+  set('strict', values.strict);
+  const checkpoint: Record<string, unknown> = {};
+  if (values['checkpoint-interval'] !== undefined) checkpoint.interval = values['checkpoint-interval'];
+  if (values['checkpoint-max-age'] !== undefined) checkpoint.maxAge = values['checkpoint-max-age'];
+  if (Object.keys(checkpoint).length > 0) overrides.checkpoint = checkpoint;
   const throttle: Record<string, unknown> = {};
   if (values['max-load'] !== undefined) throttle.maxLoad = intFlag('max-load', values['max-load']);
   if (values['critical-load'] !== undefined) throttle.criticalLoad = intFlag('critical-load', values['critical-load']);

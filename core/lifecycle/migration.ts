@@ -108,7 +108,8 @@ export class Migration implements AsyncDisposable {
         if (result) break;
       }
       if (!result) throw new MigrationStateError('the phases ended without a result');
-      throwIfAborted(ctx.signal);
+      // Done is done: an abort arriving after the last phase (say, after the cutover's RENAME)
+      // must not report a completed migration as cancelled.
       try {
         await ctx.hooks.call(ctx, 'onSuccess', result);
       } catch (err) {

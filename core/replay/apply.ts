@@ -3,7 +3,9 @@
  * locking read, see README.md):
  *   1. SELECT pk FROM source WHERE pk IN (…) LOCK IN SHARE MODE   -- source rows locked first
  *   2. DELETE FROM shadow WHERE pk IN (…)
- *   3. INSERT INTO shadow (target) SELECT source FROM source WHERE pk IN (…) LOCK IN SHARE MODE
+ *   3. REPLACE INTO shadow (target) SELECT source FROM source WHERE pk IN (…) LOCK IN SHARE MODE
+ * (REPLACE, not INSERT: with a UNIQUE index besides the PK, a shadow row of another key can still
+ * hold the unique value this row now has — a stale row whose own change is pending — see README.md.)
  * In one transaction, retried on deadlock / lock wait timeout; or, under the cutover's
  * LOCK TABLES, as plain autocommit statements (START TRANSACTION would release the table locks).
  */
@@ -56,7 +58,7 @@ export function applyStatements(plan: ApplyPlan, keys: readonly KeyTuple[]): [lo
   return [
     `SELECT ${plan.sourceKeyRefs.join(', ')} FROM ${plan.sourceRef} WHERE ${onSource} LOCK IN SHARE MODE`,
     `DELETE FROM ${plan.shadowRef} WHERE ${onShadow}`,
-    `INSERT INTO ${plan.shadowRef} (${plan.insertList}) SELECT ${plan.selectList} FROM ${plan.sourceRef} WHERE ${onSource} LOCK IN SHARE MODE`,
+    `REPLACE INTO ${plan.shadowRef} (${plan.insertList}) SELECT ${plan.selectList} FROM ${plan.sourceRef} WHERE ${onSource} LOCK IN SHARE MODE`,
   ];
 }
 

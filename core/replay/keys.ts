@@ -4,7 +4,11 @@
  *   SQL as bare numeric literals: a quoted '12345678901234.123456' in an IN list is compared as a
  *   DOUBLE and also matches its neighbours;
  * - BINARY(n) values are padded back to n bytes (the row image strips trailing zero bytes);
- * - temporal values arrive as exact strings (the stream is opened with dateStrings, timezone 'Z').
+ * - temporal values arrive as exact strings (the stream is opened with dateStrings, timezone 'Z');
+ * - text in a charset other than UTF-8 arrives as its stored bytes (the replayer has zongji decode
+ *   those key columns as 'binary', see replayer.ts) and goes back as `_charset X'…'`: zongji's
+ *   iconv decoding is lossy there (MySQL's latin1 0x81 becomes U+FFFD under cp1252, and a string
+ *   the column's charset cannot hold fails the IN list with "Illegal mix of collations").
  */
 import mysql, { type SqlValue } from 'mysql2/promise';
 import type { KeyTuple } from '../types.ts';
@@ -12,19 +16,29 @@ import type { ColumnInfo, TableInfo } from '../table/types.ts';
 
 const EXACT_NUMERIC = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric']);
 const NUMERIC_LITERAL = /^-?\d+(\.\d+)?$/;
+const UTF8_CHARSETS = new Set(['utf8', 'utf8mb3', 'utf8mb4']);
+const CHARSET_NAME = /^[a-z0-9_]+$/;
 
 export interface KeyColumn {
   readonly name: string;
   readonly info: ColumnInfo | undefined;
   /** BINARY(n): the fixed width to pad to. */
   readonly binaryWidth: number | undefined;
+  /** A text column in a charset other than UTF-8: its values travel as the stored bytes. */
+  readonly rawBytes: boolean;
+}
+
+/** True for a text column whose charset is not UTF-8 (zongji must hand its key values over undecoded). */
+export function needsRawBytes(info: ColumnInfo | undefined): boolean {
+  const charset = info?.charset?.toLowerCase();
+  return charset !== undefined && charset !== 'binary' && !UTF8_CHARSETS.has(charset) && CHARSET_NAME.test(charset);
 }
 
 export function keyColumns(table: TableInfo): KeyColumn[] {
   return table.primaryKey.map((name) => {
     const info = table.columns.find((c) => c.name === name) ?? table.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
     const width = info && /^binary\((\d+)\)/i.exec(info.columnType);
-    return { name, info, binaryWidth: width ? Number(width[1]) : undefined };
+    return { name, info, binaryWidth: width ? Number(width[1]) : undefined, rawBytes: needsRawBytes(info) };
   });
 }
 
@@ -34,6 +48,8 @@ export function keyOfRow(row: Record<string, unknown>, columns: readonly KeyColu
   for (const col of columns) {
     let value = col.name in row ? row[col.name] : findCaseInsensitive(row, col.name);
     if (value === undefined) return undefined;
+    // Decoded as 'binary' (one character per byte): back to the stored bytes.
+    if (col.rawBytes && typeof value === 'string') value = Buffer.from(value, 'latin1');
     if (Buffer.isBuffer(value) && col.binaryWidth !== undefined && value.length < col.binaryWidth) {
       const padded = Buffer.alloc(col.binaryWidth, 0);
       value.copy(padded);
@@ -68,6 +84,7 @@ function sqlValue(value: unknown, col: KeyColumn): SqlValue {
     return mysql.raw(value);
   }
   if (typeof value === 'bigint') return mysql.raw(value.toString());
+  if (Buffer.isBuffer(value) && col.rawBytes) return mysql.raw(`_${col.info!.charset!.toLowerCase()} X'${value.toString('hex')}'`);
   return value as SqlValue;
 }
 

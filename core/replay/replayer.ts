@@ -42,6 +42,11 @@ interface RowsEvent extends StreamEvent {
   readonly rows: Array<Record<string, unknown> | { before: Record<string, unknown>; after: Record<string, unknown> }>;
 }
 
+interface TableMapEvent extends StreamEvent {
+  readonly tableId: number;
+  readonly tableMap: Record<number, { parentSchema: string; tableName: string; columns?: Array<{ name: string; charset: string | null }> } | undefined>;
+}
+
 interface Waiter {
   pos: BinlogPosition;
   resolve(): void;
@@ -211,6 +216,10 @@ export class BinlogReplayer implements AsyncDisposable {
   #onEvent(evt: StreamEvent): void {
     if (this.#stopping || this.#failure) return;
     const name = evt.getEventName();
+    if (name === 'tablemap') {
+      this.#keepKeyBytes(evt as TableMapEvent);
+      return;
+    }
     if (name === 'writerows' || name === 'updaterows' || name === 'deleterows') {
       this.#onRows(evt as RowsEvent, name === 'updaterows');
       return;
@@ -224,6 +233,21 @@ export class BinlogReplayer implements AsyncDisposable {
       }
     }
     if (this.#boundaries.observe(evt)) this.#wakeWaiters();
+  }
+
+  /**
+   * zongji decodes text with iconv, lossily for some charsets (see keys.ts). It decodes each row
+   * with the table map's `columns[i].charset`, and parses the rows only after this event was
+   * emitted: for key columns in a charset other than UTF-8, ask for 'binary' (one character per
+   * byte), which keyOfRow turns back into the stored bytes.
+   */
+  #keepKeyBytes(evt: TableMapEvent): void {
+    const entry = evt.tableMap[evt.tableId];
+    const { source } = this.#opts;
+    if (!entry || entry.parentSchema !== source.schema || entry.tableName !== source.name) return;
+    const raw = new Set(this.#keyColumns.filter((c) => c.rawBytes).map((c) => c.name.toLowerCase()));
+    if (raw.size === 0) return;
+    for (const column of entry.columns ?? []) if (raw.has(column.name.toLowerCase())) column.charset = 'binary';
   }
 
   #onRows(evt: RowsEvent, isUpdate: boolean): void {

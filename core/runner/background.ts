@@ -34,6 +34,7 @@ export const DONE = new MigrationCancelledError('the phase completed');
 export async function every(ms: number, signal: AbortSignal, step: () => Promise<void>): Promise<void> {
   while (!signal.aborted) {
     await step();
+    if (signal.aborted) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
       function done() { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }

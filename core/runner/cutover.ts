@@ -25,11 +25,14 @@ export const cutoverPhase: Phase = {
       signal: ctx.signal,
       log: ctx.log,
     });
+    // The tables are swapped: the migration is done. What follows runs to its end even if the
+    // run is being cancelled, so a finished migration is never reported (or left) half-finished.
+    const after = ctx.withSignal(new AbortController().signal);
     const lockMs = Math.round(swap.lockMs);
     const kept = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, swap.oldTable);
     state.cutover = { lockMs, oldTable: kept };
     state.phase = 'done';
-    await ctx.hooks.call(ctx, 'afterCutover', state.cutover);
+    await after.hooks.call(after, 'afterCutover', state.cutover);
     return {
       schema, table, mode: 'copy', durationMs: Date.now() - state.startedAt,
       rowsCopied: state.snapshot().rowsCopied, resumed: state.resumed, cutover: state.cutover,
