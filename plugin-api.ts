@@ -19,3 +19,4 @@ export type { ResolvedOptions, MigrationOptions } from './core/options.ts';
 export type * from './core/types.ts';
 export type { TableInfo, ColumnInfo, IndexInfo, ColumnMapping } from './core/table/types.ts';
 export { parseDuration, durationOption, formatDuration } from './core/duration.ts';
+export { qualifiedName, oneLine } from './core/format.ts';

@@ -1,9 +1,7 @@
 /** Errors the copier raises on purpose. Messages are one line: the problem, then the fix. */
 import { SluiceError } from '../errors.ts';
+import { oneLine } from '../format.ts';
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
 
 /** Copying a row would change its value (a narrower column, a bad cast): nothing of that chunk is kept. */
 export class LossyConversionError extends SluiceError {

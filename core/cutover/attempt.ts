@@ -23,7 +23,8 @@ import { CutoverFailedError, CutoverStateUnknownError } from './errors.ts';
 import { killConnection, waitUntilGone, waitUntilQueuedOnTable } from './processlist.ts';
 import { ER_TABLE_NOT_LOCKED, describeError, hasErrno, isConnectionError, isLockTimeout } from './sql-errors.ts';
 import { inspectSwap, type SwapTables } from './swap-state.ts';
-import { existingTables, qualifiedName } from './tables.ts';
+import { qualifiedName } from '../format.ts';
+import { existingTables } from './tables.ts';
 import type { CutoverLog, CutoverOptions } from './types.ts';
 
 export type AttemptOutcome = { kind: 'swapped'; lockMs: number } | { kind: 'retry'; reason: string };

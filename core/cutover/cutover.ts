@@ -11,7 +11,8 @@ import { CutoverFailedError, OldTableExistsError, SwapTableExistsError } from '.
 import { swapTableNames } from './names.ts';
 import { describeError } from './sql-errors.ts';
 import type { SwapTables } from './swap-state.ts';
-import { existingTables, qualifiedName } from './tables.ts';
+import { qualifiedName } from '../format.ts';
+import { existingTables } from './tables.ts';
 import type { CutoverLog, CutoverOptions, CutoverOutcome } from './types.ts';
 
 export const DEFAULT_CUTOVER_ATTEMPTS = 5;

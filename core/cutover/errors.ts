@@ -1,7 +1,7 @@
 /** Errors the cutover raises on purpose: each names the problem and the fix in one line. */
 import { SluiceError } from '../errors.ts';
+import { qualifiedName } from '../format.ts';
 
-const qualified = (schema: string, table: string) => `\`${schema}\`.\`${table}\``;
 
 /** The swap did not happen (every attempt gave up, or a step failed): the original table is unchanged. */
 export class CutoverFailedError extends SluiceError {
@@ -21,7 +21,7 @@ export class CutoverStateUnknownError extends SluiceError {
 export class OldTableExistsError extends SluiceError {
   readonly table: string;
   constructor(schema: string, table: string) {
-    super('OLD_TABLE_EXISTS', `table ${qualified(schema, table)} already exists (left by an earlier run?): drop or rename it, or keep the old table (--keep-old-table), then run again`);
+    super('OLD_TABLE_EXISTS', `table ${qualifiedName(schema, table)} already exists (left by an earlier run?): drop or rename it, or keep the old table (--keep-old-table), then run again`);
     this.table = table;
   }
 }
@@ -30,7 +30,7 @@ export class OldTableExistsError extends SluiceError {
 export class SwapTableExistsError extends SluiceError {
   readonly table: string;
   constructor(schema: string, table: string) {
-    super('SWAP_TABLE_EXISTS', `table ${qualified(schema, table)} exists (left by an interrupted cutover?): rename it back to the shadow or old table name, or drop it, then run again`);
+    super('SWAP_TABLE_EXISTS', `table ${qualifiedName(schema, table)} exists (left by an interrupted cutover?): rename it back to the shadow or old table name, or drop it, then run again`);
     this.table = table;
   }
 }

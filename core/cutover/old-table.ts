@@ -7,7 +7,8 @@ import { type Queryable } from '../connection/connection.ts';
 import { oldTableName } from '../table/names.ts';
 import { CutoverFailedError, OldTableExistsError } from './errors.ts';
 import { timestampedOldTableName } from './names.ts';
-import { qualifiedName, tableExists } from './tables.ts';
+import { qualifiedName } from '../format.ts';
+import { tableExists } from './tables.ts';
 
 /**
  * `_<t>_old` if free; if taken and `keep`, `_<t>_old_<yyyymmddHHMMSS>` (UTC, `now`); if taken and

@@ -6,7 +6,8 @@
 import { type Queryable } from '../connection/connection.ts';
 import { sleep, throwIfAborted } from '../lifecycle/abort.ts';
 import { CUTOVER_SENTINEL_TABLE } from '../table/names.ts';
-import { qualifiedName, tableExists } from './tables.ts';
+import { qualifiedName } from '../format.ts';
+import { tableExists } from './tables.ts';
 
 export const DEFAULT_SENTINEL_POLL_MS = 1000;
 

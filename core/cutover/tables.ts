@@ -1,8 +1,6 @@
-/** Which of a few tables exist in a schema, and how to name one safely in SQL. */
-import mysql from 'mysql2/promise';
+/** Which of a few tables exist in a schema. */
 import { queryRows, type Queryable } from '../connection/connection.ts';
 
-export const qualifiedName = (schema: string, table: string): string => `${mysql.escapeId(schema)}.${mysql.escapeId(table)}`;
 
 /** The subset of `names` that exist as base tables or views in `schema` (exact names). */
 export async function existingTables(db: Queryable, schema: string, names: readonly string[]): Promise<Set<string>> {

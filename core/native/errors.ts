@@ -1,10 +1,8 @@
 /** Errors of the native ALTER attempt. */
-import mysql from 'mysql2/promise';
 import { SluiceError } from '../errors.ts';
 import { InvalidStatementError } from '../statement/errors.ts';
-import { oneLine } from '../statement/tokenize.ts';
+import { qualifiedName, oneLine } from '../format.ts';
 
-const qualified = (schema: string, table: string) => `${mysql.escapeId(schema, true)}.${mysql.escapeId(table, true)}`;
 
 /** The server refused the ALTER for a reason other than the algorithm (syntax, unknown column, duplicate key…); the table is unchanged. */
 export class NativeAlterRejectedError extends InvalidStatementError {
@@ -15,7 +13,7 @@ export class NativeAlterRejectedError extends InvalidStatementError {
   readonly serverMessage: string;
   constructor(schema: string, table: string, errno: number, sqlState: string | undefined, serverMessage: string, cause?: unknown) {
     const msg = oneLine(serverMessage, 300);
-    super(`the server rejected the ALTER on ${qualified(schema, table)}: ${msg} (error ${errno}); fix the statement and run it again`,
+    super(`the server rejected the ALTER on ${qualifiedName(schema, table)}: ${msg} (error ${errno}); fix the statement and run it again`,
       { code: 'ALTER_REJECTED', cause });
     this.errno = errno;
     this.sqlState = sqlState;
@@ -27,7 +25,7 @@ export class NativeAlterRejectedError extends InvalidStatementError {
 export class NativeAlterLockTimeoutError extends SluiceError {
   constructor(schema: string, table: string, cause?: unknown) {
     super('NATIVE_ALTER_LOCK_TIMEOUT',
-      `the ALTER on ${qualified(schema, table)} timed out waiting for the table's metadata lock (a long transaction or LOCK TABLES holds it): run again once it ends`,
+      `the ALTER on ${qualifiedName(schema, table)} timed out waiting for the table's metadata lock (a long transaction or LOCK TABLES holds it): run again once it ends`,
       { cause });
   }
 }

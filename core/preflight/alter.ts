@@ -3,7 +3,8 @@
  * not run through a shadow table: renaming the table, choosing the algorithm or lock, changing the
  * primary key, adding a foreign key, managing partitions.
  */
-import { keyword, oneLine, tokenize } from '../statement/tokenize.ts';
+import { oneLine } from '../format.ts';
+import { keyword, tokenize } from '../statement/tokenize.ts';
 import type { AlterClause, ParsedAlter } from '../statement/types.ts';
 import { UnsupportedAlterError } from './errors.ts';
 

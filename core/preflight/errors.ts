@@ -1,8 +1,7 @@
 /** Refusals raised before anything is changed on the server: one class per reason, one-line messages. */
-import mysql from 'mysql2/promise';
 import { SluiceError } from '../errors.ts';
+import { qualifiedName } from '../format.ts';
 
-const qualified = (schema: string, table: string) => `${mysql.escapeId(schema, true)}.${mysql.escapeId(table, true)}`;
 
 // ── the statement ─────────────────────────────────────────────────────────────────────────────
 
@@ -90,7 +89,7 @@ export class MissingPrivilegeError extends SluiceError {
 export class NoPrimaryKeyError extends SluiceError {
   constructor(schema: string, table: string) {
     super('NO_PRIMARY_KEY',
-      `${qualified(schema, table)} has no PRIMARY KEY, which Sluice needs to copy in chunks and replay changes: add one first with a plain ALTER TABLE`);
+      `${qualifiedName(schema, table)} has no PRIMARY KEY, which Sluice needs to copy in chunks and replay changes: add one first with a plain ALTER TABLE`);
   }
 }
 
@@ -101,7 +100,7 @@ export class ForeignKeyError extends SluiceError {
       .map((fk) => (fk.role === 'child' ? `${fk.name} references ${fk.otherTable}` : `${fk.name} on ${fk.otherTable} references it`))
       .join('; ');
     super('FOREIGN_KEYS',
-      `${qualified(schema, table)} takes part in foreign keys (${list}), which a table swap would break: drop them first or use a native ALTER TABLE`);
+      `${qualifiedName(schema, table)} takes part in foreign keys (${list}), which a table swap would break: drop them first or use a native ALTER TABLE`);
     this.foreignKeys = foreignKeys;
   }
 }
@@ -110,7 +109,7 @@ export class TriggersError extends SluiceError {
   readonly triggers: readonly string[];
   constructor(schema: string, table: string, triggers: readonly string[]) {
     super('TRIGGERS',
-      `${qualified(schema, table)} has triggers (${triggers.join(', ')}), which would not follow the copy: drop them for the migration and recreate them after`);
+      `${qualifiedName(schema, table)} has triggers (${triggers.join(', ')}), which would not follow the copy: drop them for the migration and recreate them after`);
     this.triggers = triggers;
   }
 }

@@ -4,7 +4,7 @@
  * table without a PK, with foreign keys (either side) or triggers, and an ALTER that drops or
  * renames a PK column. Changing a PK column's type (MODIFY id BIGINT) is allowed.
  */
-import { oneLine } from '../statement/tokenize.ts';
+import { oneLine } from '../format.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import type { TableInfo } from '../table/types.ts';
 import { ForeignKeyError, NoPrimaryKeyError, PrimaryKeyChangeError, TriggersError } from './errors.ts';

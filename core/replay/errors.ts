@@ -1,5 +1,6 @@
 /** Errors binlog replay raises on purpose (see README.md). Every message is one line. */
 import { SluiceError } from '../errors.ts';
+import { oneLine } from '../format.ts';
 
 /** The binlog stream failed (connection lost, purged file, missing privilege, undecodable event). */
 export class BinlogStreamError extends SluiceError {
@@ -39,6 +40,3 @@ export class ReplayUsageError extends SluiceError {
   }
 }
 
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}

@@ -1,8 +1,7 @@
 /** Errors raised while creating or loading the shadow table `_<t>_new`. */
 import { SluiceError } from '../errors.ts';
+import { qualifiedName, oneLine } from '../format.ts';
 
-const qualified = (schema: string, table: string) => `\`${schema}\`.\`${table}\``;
-const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /** A table with the shadow's name existed before this run tried to create it: it is left untouched. */
 export class ShadowTableExistsError extends SluiceError {
@@ -11,7 +10,7 @@ export class ShadowTableExistsError extends SluiceError {
   constructor(schema: string, table: string) {
     super(
       'SHADOW_EXISTS',
-      `shadow table ${qualified(schema, table)} already exists (left by an earlier run?): resume that migration, or drop the table if nothing needs it`,
+      `shadow table ${qualifiedName(schema, table)} already exists (left by an earlier run?): resume that migration, or drop the table if nothing needs it`,
     );
     this.schema = schema;
     this.table = table;
@@ -44,8 +43,8 @@ export class ShadowPrimaryKeyError extends SluiceError {
     super(
       'SHADOW_PK_CHANGED',
       expected.length === 0
-        ? `${qualified(schema, table)} has no primary key: Sluice copies rows by primary key, so add one with a plain ALTER TABLE first`
-        : `the ALTER changes the primary key of ${qualified(schema, table)} from ${show(expected)} to ${show(actual)}: Sluice copies rows by primary key, so change the key with a separate plain ALTER TABLE`,
+        ? `${qualifiedName(schema, table)} has no primary key: Sluice copies rows by primary key, so add one with a plain ALTER TABLE first`
+        : `the ALTER changes the primary key of ${qualifiedName(schema, table)} from ${show(expected)} to ${show(actual)}: Sluice copies rows by primary key, so change the key with a separate plain ALTER TABLE`,
     );
     this.expected = expected;
     this.actual = actual;

@@ -12,6 +12,7 @@ import { shadowTableName } from '../table/names.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { AlterRejectedError, ShadowTableExistsError, UnsafeShadowAlterError } from './errors.ts';
 import { checkPrimaryKey, mapColumns } from './mapping.ts';
+import { qualifiedName } from '../format.ts';
 
 export interface ShadowTable {
   /** The shadow table's name (same schema as the source). */
@@ -27,10 +28,6 @@ export interface ShadowTable {
 
 const ER_TABLE_EXISTS_ERROR = 1050;
 
-/** `schema`.`table`, each part escaped on its own (names may contain dots or backticks). */
-export function qualifiedName(schema: string, table: string): string {
-  return `${mysql.escapeId(schema, true)}.${mysql.escapeId(table, true)}`;
-}
 
 interface ServerError { sqlMessage: string; errno?: number; code?: string; fatal?: boolean }
 

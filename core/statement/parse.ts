@@ -5,7 +5,8 @@
  * `REMOVE PARTITIONING` (accepted without a comma) becomes a clause of its own.
  */
 import { InvalidStatementError } from './errors.ts';
-import { identifier, isPunct, keyword, oneLine, tokenize, type Token } from './tokenize.ts';
+import { oneLine } from '../format.ts';
+import { identifier, isPunct, keyword, tokenize, type Token } from './tokenize.ts';
 import type { AlterClause, AlterClauseKind, ParsedAlter } from './types.ts';
 
 const USAGE = 'pass one statement like "ALTER TABLE db.t ADD COLUMN c INT"';

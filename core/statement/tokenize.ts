@@ -135,8 +135,3 @@ export function identifier(token: Token | undefined): string | undefined {
   return token && (token.kind === 'word' || token.kind === 'quoted-id') ? token.value : undefined;
 }
 
-/** A clause or statement fragment for a one-line message: whitespace collapsed, long text cut. */
-export function oneLine(text: string, max = 120): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}

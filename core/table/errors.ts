@@ -1,7 +1,7 @@
 /** Errors raised while reading a table's definition. */
 import { SluiceError } from '../errors.ts';
+import { qualifiedName } from '../format.ts';
 
-const qualified = (schema: string, table: string) => `\`${schema}\`.\`${table}\``;
 
 /** The table (or its schema) does not exist. */
 export class TableNotFoundError extends SluiceError {
@@ -10,7 +10,7 @@ export class TableNotFoundError extends SluiceError {
   constructor(schema: string, table: string) {
     super(
       'TABLE_NOT_FOUND',
-      `table ${qualified(schema, table)} does not exist: check --database and the table named in the statement`,
+      `table ${qualifiedName(schema, table)} does not exist: check --database and the table named in the statement`,
     );
     this.schema = schema;
     this.table = table;
@@ -25,7 +25,7 @@ export class NotABaseTableError extends SluiceError {
   constructor(schema: string, table: string, tableType: string) {
     super(
       'NOT_A_BASE_TABLE',
-      `${qualified(schema, table)} is a ${tableType}, not a base table: name a plain table in the statement (alter a view with CREATE OR REPLACE VIEW)`,
+      `${qualifiedName(schema, table)} is a ${tableType}, not a base table: name a plain table in the statement (alter a view with CREATE OR REPLACE VIEW)`,
     );
     this.schema = schema;
     this.table = table;

@@ -4,6 +4,7 @@
  * mode logs as its warning before it starts fresh.
  */
 import { InvalidOptionError, SluiceError } from '../../plugin-api.ts';
+import { oneLine } from '../../plugin-api.ts';
 
 const q = (schema: string, table: string) => `\`${schema}\`.\`${table}\``;
 
@@ -116,9 +117,6 @@ export class CheckpointOptionError extends InvalidOptionError {
   }
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
 
 function preview(statement: string): string {
   const s = oneLine(statement);
