@@ -3,21 +3,13 @@
  * (50% insert, 35% update of a random existing id, 15% delete of one), through plain SQL.
  */
 import type { Connection, ResultSetHeader } from 'mysql2/promise';
+import { seededRandom } from '../test/support/random.ts';
 import { qualified, TABLE } from './dataset.ts';
 
 export type OpKind = 'insert' | 'update' | 'delete';
 
-/** A small deterministic PRNG (mulberry32), so every run issues the same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (the tests' seeded mulberry32), so every run issues the same sequence. */
+export const prng = seededRandom;
 
 export function pickOp(r: number): OpKind {
   return r < 0.5 ? 'insert' : r < 0.85 ? 'update' : 'delete';
