@@ -20,6 +20,6 @@ function derivedName(table: string, suffix: string): string {
 }
 
 export const shadowTableName = (table: string): string => derivedName(table, 'new');
-/** Also the cutover's sentry: a placeholder with this name keeps the RENAME from running early. */
+/** Where the original table goes after cutover (see core/cutover). */
 export const oldTableName = (table: string): string => derivedName(table, 'old');
 export const checkpointTableName = (table: string): string => derivedName(table, 'chkpnt');
