@@ -78,3 +78,4 @@ export {
   pauseFileThrottler, replicaLagThrottler, type Throttler, type ThrottleState,
 } from './plugins/throttler/index.ts';
 export { throttlerPlugin, type ThrottlerPluginOptions };
+export { redactText } from './core/lifecycle/redact.ts';

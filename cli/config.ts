@@ -7,7 +7,7 @@ import { cosmiconfig } from 'cosmiconfig';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { InvalidOptionError } from '../core/errors.ts';
+import { InvalidOptionError } from '../mod.ts';
 import { definePlugin, type MigrationOptions, type SluiceConfig, type SluicePlugin } from '../mod.ts';
 
 export interface LoadedConfig {

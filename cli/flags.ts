@@ -1,6 +1,6 @@
 /** Command-line flags of `migrate` and how they map onto options (flags override the config file). */
 import { parseArgs } from 'node:util';
-import { InvalidOptionError } from '../core/errors.ts';
+import { InvalidOptionError } from '../mod.ts';
 import type { SluiceConfig } from '../mod.ts';
 
 export const USAGE = `Usage: migrate --statement "ALTER TABLE t …" [options]

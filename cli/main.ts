@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import {
   AlterRejectedError, createMigration, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
-  ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError,
+  ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError, redactText,
   type MigrationOptions, type MigrationResult,
 } from '../mod.ts';
-import { redactText } from '../core/lifecycle/redact.ts';
+
 import { loadConfig, loadPlugins, mergeConfig } from './config.ts';
 import { parseFlags, USAGE } from './flags.ts';
 import { createReporter } from './progress.ts';
