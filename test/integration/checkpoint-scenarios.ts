@@ -4,6 +4,7 @@
  * calls scenarios 1, 4, 5, 9 and 11 in a loop.
  */
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -423,3 +424,23 @@ export async function sigkillRuns(seed: number, kills = 3, db = 'chk_kill'): Pro
   }
 }
 
+
+/**
+ * Scenario 9 as node:test tests: `rounds` seeded teardown races from `base`, then a check that
+ * enough of them left a checkpoint to resume from (or the seeds proved little).
+ */
+export function teardownRaceTests(base: number, rounds: number): void {
+  const found: Record<string, number> = {};
+  for (let i = 0; i < rounds; i++) {
+    test(`9. teardown race, seed ${base + i}`, async () => {
+      const o = await teardownRace(base + i);
+      const key = `run 1 ${o.run1}, then ${o.found}`;
+      found[key] = (found[key] ?? 0) + 1;
+    });
+  }
+  test(`9. the seeds exercised resumes (base seed ${base})`, (t) => {
+    t.diagnostic(JSON.stringify(found));
+    const resumed = Object.entries(found).filter(([k]) => k.endsWith('resume')).reduce((n, [, v]) => n + v, 0);
+    assert.ok(resumed >= 5, `at least 5 of ${rounds} disposals left a checkpoint to resume from: ${JSON.stringify(found)}`);
+  });
+}

@@ -2,29 +2,14 @@
  * The checksum plugin's comparisons across type changes and under a live write load, each a real
  * migration: no false mismatch (exactly one pass), yet a one-value change of any type is caught.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import mysql, { type Pool, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { createMigration, definePlugin, type MigrationResult, type SluicePlugin } from '../../mod.ts';
 import { checksumPlugin } from '../../plugins/checksum/index.ts';
-import { appPool, freshDatabase, testConnection } from '../support/db.ts';
+import { appPool, fileDatabases, testConnection } from '../support/db.ts';
 
-const pools: Pool[] = [];
-const databases: string[] = [];
-
-after(async () => {
-  const admin = appPool(undefined, 1);
-  for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(db)}`);
-  await admin.end();
-  for (const p of pools) await p.end();
-});
-
-async function database(name: string): Promise<Pool> {
-  const pool = await freshDatabase(name);
-  pools.push(pool);
-  databases.push(name);
-  return pool;
-}
+const { database, own } = fileDatabases();
 
 interface Outcome {
   logs: Array<{ level: string; message: string; at: number }>;
@@ -175,8 +160,7 @@ test('under a live write load the checksum finds no false mismatch, also across 
   await pool.query(`CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40) NOT NULL,
     n INT NOT NULL, at DATETIME(6) NOT NULL)`);
   await pool.query("INSERT INTO t (v, n, at) SELECT CONCAT('row ', seq), seq, NOW(6) FROM seq_1_to_20000");
-  const writer = appPool(db, 2);
-  pools.push(writer);
+  const writer = own(appPool(db, 2));
   let stop = false;
   const ops: Array<{ at: number; kind: string }> = [];
   const errors: unknown[] = [];

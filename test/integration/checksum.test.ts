@@ -3,30 +3,15 @@
  * under the lock, a corrupted shadow repaired (and left corrupted when the plugin is disabled), a
  * UNIQUE index over duplicates refused with the original untouched, and aborts that settle cleanly.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql, { type Pool, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import { createMigration, definePlugin, MigrationCancelledError, type MigrationResult, type SluicePlugin } from '../../mod.ts';
 import { ChecksumLockError, ChecksumMismatchError, checksumPlugin } from '../../plugins/checksum/index.ts';
 import { SnapshotSet } from '../../plugins/checksum/snapshots.ts';
-import { appPool, freshDatabase, testConnection } from '../support/db.ts';
+import { fileDatabases, testConnection } from '../support/db.ts';
 
-const pools: Pool[] = [];
-const databases: string[] = [];
-
-after(async () => {
-  const admin = appPool(undefined, 1);
-  for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(db)}`);
-  await admin.end();
-  for (const p of pools) await p.end();
-});
-
-async function database(name: string): Promise<Pool> {
-  const pool = await freshDatabase(name);
-  pools.push(pool);
-  databases.push(name);
-  return pool;
-}
+const { database } = fileDatabases();
 
 interface Outcome {
   logs: Array<{ level: string; message: string }>;

@@ -1,4 +1,5 @@
 /** Test helpers for the real server (the sandbox, or SLUICE_TEST_DSN). */
+import { after } from 'node:test';
 import mysql, { type Pool } from 'mysql2/promise';
 import { testServer } from '../../scripts/sandbox.ts';
 import type { ConnectionOptions } from '../../core/connection/connection.ts';
@@ -27,4 +28,32 @@ export async function freshDatabase(name: string): Promise<Pool> {
     await admin.end();
   }
   return appPool(name);
+}
+
+/**
+ * Databases for one test file: `database(name)` creates (replacing) one and returns a pool on it;
+ * `own(pool)` hands over another pool; after the file's tests, every such database is dropped and
+ * every pool ended.
+ */
+export function fileDatabases(): { database(name: string): Promise<Pool>; own(pool: Pool): Pool } {
+  const pools: Pool[] = [];
+  const names: string[] = [];
+  after(async () => {
+    const admin = appPool(undefined, 1);
+    for (const db of names) await admin.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(db)}`);
+    await admin.end();
+    for (const p of pools) await p.end();
+  });
+  return {
+    async database(name) {
+      const pool = await freshDatabase(name);
+      pools.push(pool);
+      names.push(name);
+      return pool;
+    },
+    own(pool) {
+      pools.push(pool);
+      return pool;
+    },
+  };
 }
