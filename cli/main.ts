@@ -8,7 +8,7 @@ import {
   AlterRejectedError, createMigration, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
   ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError, redactText,
-  type MigrationOptions, type MigrationResult,
+  type Migration, type MigrationOptions, type MigrationResult,
 } from '../mod.ts';
 
 import { loadConfig, loadPlugins, mergeConfig } from './config.ts';
@@ -62,6 +62,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (flags.version) { process.stdout.write(`${version()}\n`); return EXIT.ok; }
 
   let signalled: NodeJS.Signals | undefined;
+  let current: Migration | undefined;
+  // Installed for the whole run and removed only after the migration is disposed: a signal while
+  // disposing (releasing the lock, closing connections) is absorbed instead of killing the process.
+  const onSignal = (sig: NodeJS.Signals) => {
+    signalled ??= sig;
+    current?.cancel(`received ${sig}`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const reporter = createReporter({ json: flags.json, quiet: flags.quiet, stdout: process.stdout, stderr: process.stderr });
   try {
     const loaded = await loadConfig(flags.config);
@@ -71,20 +80,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const options = { ...merged, plugins } as MigrationOptions;
     await using migration = await createMigration(options);
     migration.on((event) => reporter.onEvent(event));
-    const onSignal = (sig: NodeJS.Signals) => {
-      signalled ??= sig;
-      migration.cancel(`received ${sig}`);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    try {
-      const result = await migration.run();
-      reporter.succeed(summary(result));
-      return EXIT.ok;
-    } finally {
-      // dispose (end of this block) completes before the handlers go: a second signal is absorbed
-      queueMicrotask(() => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); });
-    }
+    current = migration;
+    if (signalled) migration.cancel(`received ${signalled}`);
+    const result = await migration.run();
+    reporter.succeed(summary(result));
+    return EXIT.ok;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof MigrationCancelledError) {
@@ -96,6 +96,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (flags.json) stderrLine(line);
     else reporter.fail(redactText(line, secrets));
     return isUsageError(err) ? EXIT.usage : EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
