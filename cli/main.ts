@@ -63,9 +63,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   let signalled: NodeJS.Signals | undefined;
   let current: Migration | undefined;
-  // Installed for the whole run and removed only after the migration is disposed: a signal while
-  // disposing (releasing the lock, closing connections) is absorbed instead of killing the process.
+  let disposed = false;
+  // Installed for the whole run: a signal while disposing (releasing the lock, closing connections)
+  // is absorbed instead of killing the process; once everything is disposed, a signal just exits.
   const onSignal = (sig: NodeJS.Signals) => {
+    if (disposed) process.exit(process.exitCode ?? (sig === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint));
     signalled ??= sig;
     current?.cancel(`received ${sig}`);
   };
@@ -97,10 +99,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     else reporter.fail(redactText(line, secrets));
     return isUsageError(err) ? EXIT.usage : EXIT.failed;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    disposed = true;
   }
 }
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
+process.exitCode = await main(process.argv.slice(2));
