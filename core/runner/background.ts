@@ -12,15 +12,15 @@ export async function runTogether(
 ): Promise<void> {
   const local = new AbortController();
   const signal = AbortSignal.any([outer, local.signal]);
-  let mainDone = false;
   const failures: unknown[] = [];
   const stopOthers = (err: unknown) => {
     failures.push(err);
     if (!local.signal.aborted) local.abort(err);
   };
   const tasks = [
-    main(signal).then(() => { mainDone = true; local.abort(DONE); }, stopOthers),
-    ...loops.map((loop) => loop(signal).catch((err) => { if (!(mainDone && local.signal.reason === DONE)) stopOthers(err); })),
+    main(signal).then(() => local.abort(DONE), stopOthers),
+    // a loop's step that fails after the main task completed is still a failure of the phase
+    ...loops.map((loop) => loop(signal).catch(stopOthers)),
   ];
   await Promise.all(tasks);
   if (failures.length === 0) return;
