@@ -43,6 +43,25 @@ export function sandboxPort(): number {
   return fromEnv ? Number(fromEnv) : 3307;
 }
 
+/**
+ * Every port the tests use besides the sandbox's own, in one place: each is an offset from the
+ * sandbox port, so two checkouts with different SLUICE_SANDBOX_PORT values never collide.
+ */
+export const AUX_PORTS = {
+  /** the throttler tests' replica */
+  replica: 10,
+  /** a second primary (e.g. a resume on another server) */
+  secondServer: 20,
+  /** a second replica */
+  replica2: 30,
+  /** the test that starts a sandbox from an empty data directory */
+  freshStart: 92,
+} as const;
+
+export function auxPort(name: keyof typeof AUX_PORTS): number {
+  return sandboxPort() + AUX_PORTS[name];
+}
+
 /** The server the tests and the demo use: SLUICE_TEST_DSN if set, else the sandbox. */
 export function testServer(): ServerInfo {
   const dsn = process.env.SLUICE_TEST_DSN;

@@ -3,21 +3,22 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import ZongJi from '@vlasky/zongji';
-import { startSandbox, stopSandbox, resetSandbox } from '../../scripts/sandbox.ts';
+import { auxPort, startSandbox, stopSandbox, resetSandbox } from '../../scripts/sandbox.ts';
 import { currentBinlogPosition, driverOptions } from '../../core/connection/connection.ts';
 import { freshDatabase, testConnection } from '../support/db.ts';
 
 test('a sandbox starts from an empty data directory, is reused when running, and stops', { skip: process.env.SLUICE_TEST_DSN ? 'SLUICE_TEST_DSN points the suite at another server' : false }, async () => {
-  const opts = { port: 3399, name: 'fresh-start-test', serverId: 99 };
+  const port = auxPort('freshStart');
+  const opts = { port, name: 'fresh-start-test', serverId: 99 };
   await stopSandbox(opts);
   const server = await resetSandbox(opts); // wipes the data directory first
   try {
     const conn = await mysql.createConnection(server);
     const [rows] = await conn.query('SELECT @@log_bin AS log_bin, @@binlog_format AS f, @@binlog_row_image AS img, @@server_id AS id, @@port AS port');
     await conn.end();
-    assert.deepEqual({ ...(rows as object[])[0] }, { log_bin: 1, f: 'ROW', img: 'FULL', id: 99, port: 3399 });
+    assert.deepEqual({ ...(rows as object[])[0] }, { log_bin: 1, f: 'ROW', img: 'FULL', id: 99, port });
     const again = await startSandbox(opts); // idempotent: reuses the running server
-    assert.equal(again.port, 3399);
+    assert.equal(again.port, port);
   } finally {
     await stopSandbox(opts);
   }

@@ -1,5 +1,5 @@
 /**
- * A real replica for tests: a second sandbox server (default port 3317) replicating from the test
+ * A real replica for tests: a second sandbox server (default port: auxPort('replica'), the sandbox port + 10) replicating from the test
  * server by binlog position (MASTER_USE_GTID=no), started from the primary's current position.
  * Create the databases a test needs AFTER start(), so the replica sees them being created.
  *
@@ -7,7 +7,7 @@
  *   await replica.start();  …  await replica.stopSqlThread();  …  await replica.stop();
  */
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import { startSandbox, stopSandbox, testServer, type SandboxOptions, type ServerInfo } from '../../scripts/sandbox.ts';
+import { auxPort, startSandbox, stopSandbox, testServer, type SandboxOptions, type ServerInfo } from '../../scripts/sandbox.ts';
 
 export interface ReplicaSandboxOptions {
   port?: number;
@@ -29,7 +29,7 @@ export class ReplicaSandbox {
   #server: ServerInfo | undefined;
 
   constructor(options: ReplicaSandboxOptions = {}) {
-    const port = options.port ?? 3317;
+    const port = options.port ?? auxPort('replica');
     this.#wild = options.wildDoTable;
     this.sandbox = {
       port,
