@@ -61,6 +61,9 @@ export function parseAlter(statement: string): ParsedAlter {
     table = second;
     i += 2;
   }
+  if (namesAnotherTable(tokens, i)) {
+    throw new InvalidStatementError(`ALTER TABLE names several tables (${oneLine(table, 64)}, …): one table per statement; run one migration per table`);
+  }
   const k = keyword(tokens[i]);
   if (k === 'WAIT' || k === 'NOWAIT') {
     throw new InvalidStatementError(`${k} is not supported: remove it, Sluice sets its own lock timeouts`);
@@ -297,4 +300,12 @@ function classifyRename(tokens: readonly Token[], text: string): Classified {
   const j = k1 === 'TO' || k1 === 'AS' ? 2 : 1;
   const parts = tokens.slice(j).map(identifier).filter((p): p is string => p !== undefined);
   return { kind: 'rename-table', name: parts.length > 0 ? parts.join('.') : undefined };
+}
+
+/** The first clause of another table (`ALTER TABLE a, b ADD …`, `a, db.b …`, `a, b, c …`) after a comma at `i`. */
+const TABLE_FOLLOWER = new Set(['ADD', 'DROP', 'MODIFY', 'CHANGE', 'ALTER', 'RENAME', 'ENGINE', 'CONVERT', 'FORCE']);
+function namesAnotherTable(tokens: readonly Token[], i: number): boolean {
+  if (!isPunct(tokens[i], ',') || identifier(tokens[i + 1]) === undefined) return false;
+  const next = tokens[i + 2];
+  return isPunct(next, '.') || isPunct(next, ',') || TABLE_FOLLOWER.has(keyword(next) ?? '');
 }
