@@ -10,10 +10,16 @@ import type { SluicePlugin } from './core/lifecycle/hooks.ts';
 import type { Migration } from './core/lifecycle/migration.ts';
 import type { MigrationOptions } from './core/options.ts';
 import { buildMigration } from './core/runner/create.ts';
-import { checkpointPlugin, type CheckpointPluginOptions } from './plugins/checkpoint/index.ts';
-import { checksumPlugin, type ChecksumPluginOptions } from './plugins/checksum/index.ts';
-import { mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
-import { throttlerPlugin, type ThrottlerPluginOptions } from './plugins/throttler/index.ts';
+import { CONNECTION_DEFAULTS } from './core/connection/connection.ts';
+import { formatDuration } from './core/duration.ts';
+import { ENGINE_DEFAULTS } from './core/options.ts';
+import { checkpointPlugin, DEFAULT_INTERVAL as CHECKPOINT_INTERVAL, DEFAULT_MAX_AGE as CHECKPOINT_MAX_AGE, type CheckpointPluginOptions } from './plugins/checkpoint/index.ts';
+import { CHECKSUM_DEFAULTS, checksumPlugin, type ChecksumPluginOptions } from './plugins/checksum/index.ts';
+import { DEFAULT_REFRESH_MS, mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
+import {
+  DEFAULT_INTERVAL_MS as THROTTLE_INTERVAL_MS, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS, throttlerPlugin,
+  type ThrottlerPluginOptions,
+} from './plugins/throttler/index.ts';
 
 /** Options of the default plugins (see plugins/*), next to the engine's. */
 export interface DefaultPluginOptions {
@@ -54,6 +60,27 @@ export function defaultPlugins(options: SluiceOptions): SluicePlugin[] {
 /** Creates a migration. Run it with `run()`; dispose it (`await using`) to release everything. */
 export async function createMigration(options: SluiceOptions): Promise<Migration> {
   return buildMigration(options, defaultPlugins(options));
+}
+
+/**
+ * Every option's default, as a config file would write it (what `migrate --help` and
+ * `migrate --print-config` show). Options without a default (statement, database, replicas, …) are absent.
+ */
+export function configDefaults(): SluiceConfig {
+  return {
+    connection: { ...CONNECTION_DEFAULTS } as SluiceConfig['connection'],
+    ...ENGINE_DEFAULTS,
+    checksum: {
+      enabled: true, rowsPerChunk: CHECKSUM_DEFAULTS.rowsPerChunk, maxPasses: CHECKSUM_DEFAULTS.maxPasses,
+      snapshotMaxAge: formatDuration(CHECKSUM_DEFAULTS.snapshotMaxAgeMs),
+    },
+    throttle: {
+      maxLoad: 0, criticalLoad: 0, maxReplicaLag: formatDuration(DEFAULT_MAX_REPLICA_LAG_MS),
+      lagReadTimeout: formatDuration(DEFAULT_LAG_READ_TIMEOUT_MS), interval: formatDuration(THROTTLE_INTERVAL_MS),
+    },
+    lock: { refreshInterval: formatDuration(DEFAULT_REFRESH_MS) },
+    checkpoint: { strict: false, interval: CHECKPOINT_INTERVAL, maxAge: CHECKPOINT_MAX_AGE },
+  };
 }
 
 /** Types a config file. */

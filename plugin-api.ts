@@ -13,6 +13,7 @@ export { sleep, throwIfAborted } from './core/lifecycle/abort.ts';
 export { SluiceError, MigrationCancelledError, InvalidOptionError, isCancellation } from './core/errors.ts';
 export { openConnection, queryRows, currentBinlogPosition, compareBinlogPositions, driverOptions, describeConnection } from './core/connection/connection.ts';
 export type { ConnectionOptions, Queryable, ServerFlavor, SessionSettings } from './core/connection/connection.ts';
+export type { TlsMode, TlsOptions } from './core/connection/tls.ts';
 export { checkpointTableName, shadowTableName, oldTableName, CUTOVER_SENTINEL_TABLE } from './core/table/names.ts';
 export { SourceTableChangedError } from './core/replay/errors.ts';
 export type { ResolvedOptions, MigrationOptions } from './core/options.ts';

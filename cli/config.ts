@@ -8,7 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { InvalidOptionError } from '../mod.ts';
-import { definePlugin, type MigrationOptions, type SluiceConfig, type SluicePlugin } from '../mod.ts';
+import { definePlugin, type SluiceConfig, type SluicePlugin } from '../mod.ts';
+import { configProblems } from './config-schema.ts';
 
 export interface LoadedConfig {
   config: SluiceConfig;
@@ -21,25 +22,56 @@ export async function loadConfig(explicitPath: string | undefined, cwd = process
   try {
     const found = explicitPath ? await explorer.load(resolve(cwd, explicitPath)) : await explorer.search(cwd);
     if (!found || found.isEmpty) return { config: {}, filepath: found?.filepath };
-    const config = (found.config?.default ?? found.config) as SluiceConfig;
-    if (!config || typeof config !== 'object') throw new Error('it must export an object');
+    const raw = (found.config?.default ?? found.config) as SluiceConfig & { $schema?: unknown };
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('it must hold (or export) an object of options');
+    const { $schema: _editorSchema, ...config } = raw; // "$schema" is for editors (schema/migrate.config.schema.json)
+    const problems = configProblems(config);
+    if (problems.length > 0) {
+      const shown = problems.slice(0, 3).map((p) => p.message).join('; ');
+      const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
+      throw new InvalidOptionError(`${found.filepath}: ${shown}${more}: fix the config file`);
+    }
     return { config, filepath: found.filepath };
   } catch (err) {
     if (err instanceof InvalidOptionError) throw err;
-    const where = explicitPath ?? 'the config file';
-    throw new InvalidOptionError(`cannot read ${where}: ${(err as Error).message.split('\n')[0]}; fix it or pass --config`);
+    const where = (err as { filepath?: string }).filepath ?? explicitPath ?? 'the config file';
+    throw new InvalidOptionError(`cannot read ${where}: ${parserMessage(err as Error)}; fix it or pass --config`);
   }
 }
 
-/** Flags win over the config; connection fields merge one by one. */
-export function mergeConfig(config: SluiceConfig, overrides: SluiceConfig): SluiceConfig {
-  return {
-    ...config,
-    ...overrides,
-    connection: { ...config.connection, ...overrides.connection } as MigrationOptions['connection'],
-    throttle: { ...config.throttle, ...overrides.throttle },
-    checkpoint: { ...config.checkpoint, ...overrides.checkpoint },
-  };
+/** The parser's own message and line of a JSON or YAML syntax error (cosmiconfig's are several lines). */
+function parserMessage(err: Error & { codeFrame?: string; reason?: string; mark?: { line: number; column: number } }): string {
+  if (err.name === 'YAMLException' && err.reason && err.mark) return `${err.reason} (line ${err.mark.line + 1}, column ${err.mark.column + 1})`;
+  if (err.name === 'JSONError') {
+    const what = err.message.split('\n').map((l) => l.trim()).find((l) => /\bJSON\b/.test(l) && !l.startsWith('JSON Error in'));
+    const line = /^>\s*(\d+)\s*\|/m.exec(err.codeFrame ?? err.message)?.[1];
+    return `${(what ?? 'invalid JSON').replace(/ while parsing .*$/, '')}${line ? ` (line ${line})` : ''}`;
+  }
+  return err.message.split('\n').find((l) => l.trim() !== '') ?? String(err);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Lays `over` on `base`: nested objects merge key by key; anything else (arrays too) replaces. */
+export function mergeConfig(base: SluiceConfig, over: SluiceConfig): SluiceConfig {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const prior = out[key];
+    out[key] = isPlainObject(prior) && isPlainObject(value) ? mergeConfig(prior as SluiceConfig, value as SluiceConfig) : value;
+  }
+  return out as SluiceConfig;
+}
+
+/** Every leaf of a config as a dotted path (arrays and plugin objects are leaves). */
+export function leafPaths(config: object, prefix = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(config)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (isPlainObject(value) && key !== 'plugins') for (const [p, v] of leafPaths(value, path)) out.set(p, v);
+    else if (value !== undefined) out.set(path, value);
+  }
+  return out;
 }
 
 /** Imports plugins given as module specifiers (relative to the config file). */

@@ -1,41 +1,60 @@
 /** Command-line flags of `migrate` and how they map onto options (flags override the config file). */
 import { parseArgs } from 'node:util';
-import { InvalidOptionError } from '../mod.ts';
+import { configDefaults, InvalidOptionError } from '../mod.ts';
 import type { SluiceConfig } from '../mod.ts';
+
+const D = configDefaults();
 
 export const USAGE = `Usage: migrate --statement "ALTER TABLE t …" [options]
 
-Connection:
-  --host H  --port P  --user U  --password PW (or env MYSQL_PWD)  --database D  --socket PATH
+Connection (precedence: flags > --defaults-file > MYSQL_PWD > config file > defaults):
+  --host H                 server host (default ${D.connection?.host})
+  --port P                 server port (default ${D.connection?.port})
+  --user U                 user (required)
+  --password PW            password; visible to every local user in ps: prefer MYSQL_PWD, --ask-pass or --defaults-file
+  --ask-pass               prompt for the password on the terminal (no echo)
+  --defaults-file PATH     read user, password, host, port, socket and ssl-* from the file's [client] section
+  --database D             schema of the table (default: the statement's db.table, else none)
+  --socket PATH            Unix socket instead of host/port (default none: TCP)
+  --ssl-mode M             DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY (default DISABLED; VERIFY_CA with --ssl-ca)
+  --ssl-ca PATH  --ssl-cert PATH  --ssl-key PATH   PEM files for TLS
 Migration:
   --statement SQL          the ALTER TABLE to run online (required)
-  --threads N              parallel copy workers (default 2)
-  --target-chunk-time MS   target time per copy chunk (default 500)
-  --lock-wait-timeout S    metadata lock wait for cutover / native ALTER (default 30)
-  --defer-cutover          wait for \`DROP TABLE _sluice_sentinel\` before cutting over
-  --keep-old-table         keep the original table as _<table>_old
-  --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy
-  --cutover-attempts N     cutover retries (default 5)
-  --no-checksum            skip the checksum before cutover (not recommended)
+  --threads N              parallel copy workers (default ${D.threads})
+  --target-chunk-time MS   target time per copy chunk (default ${D.targetChunkMs})
+  --lock-wait-timeout S    metadata lock wait for cutover / native ALTER (default ${D.lockWaitTimeout})
+  --defer-cutover          wait for \`DROP TABLE _sluice_sentinel\` before cutting over (default off)
+  --keep-old-table         keep the original table as _<table>_old (default: dropped)
+  --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy (default: try native first)
+  --cutover-attempts N     cutover retries (default ${D.cutoverAttempts})
+  --no-checksum            skip the checksum before cutover (default: checksum on; not recommended)
 Resume:
-  --strict                 refuse (typed error) instead of starting fresh when a checkpoint cannot be used
-  --checkpoint-interval D  least time between checkpoint writes (default 50s)
-  --checkpoint-max-age D   oldest checkpoint to resume from (default 168h)
+  --strict                 refuse (typed error) instead of starting fresh when a checkpoint cannot be used (default off)
+  --checkpoint-interval D  least time between checkpoint writes (default ${D.checkpoint?.interval})
+  --checkpoint-max-age D   oldest checkpoint to resume from (default ${D.checkpoint?.maxAge})
 Throttling (the copier pauses; replay never does):
-  --max-load N             pause while Threads_running > N
-  --critical-load N        abort (keeping the checkpoint) when Threads_running > N
-  --replica DSN            mysql://user:pass@host:port of a replica to watch (repeatable)
-  --max-replica-lag DUR    pause while a replica lags more (default 10s)
-  --pause-file PATH        pause while this file exists
-  --throttle-query SQL     pause while this query returns non-zero
+  --max-load N             pause while Threads_running > N (default 0: off)
+  --critical-load N        abort (keeping the checkpoint) when Threads_running > N (default 0: off)
+  --replica DSN            mysql://user:pass@host:port of a replica to watch (repeatable; default none)
+  --max-replica-lag DUR    pause while a replica lags more (default ${String(D.throttle?.maxReplicaLag)})
+  --pause-file PATH        pause while this file exists (default none)
+  --throttle-query SQL     pause while this query returns non-zero (default none)
 Output:
   --config PATH            config file (default: search for migrate.config.* / .migraterc*)
+  --print-config           print the effective settings with the source of each, and exit (password hidden)
   --json                   machine-readable events, one JSON object per line on stdout
   --quiet                  only the final line
   --help, --version`;
 
 export interface CliFlags {
   config?: string;
+  defaultsFile?: string;
+  askPass: boolean;
+  printConfig: boolean;
+  /** --password was given on the command line (visible in ps: warned about). */
+  passwordOnCommandLine: boolean;
+  /** For each dotted option path the flags set, the flag that set it. */
+  sources: Map<string, string>;
   json: boolean;
   quiet: boolean;
   help: boolean;
@@ -50,7 +69,7 @@ function intFlag(name: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
-export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliFlags {
+export function parseFlags(argv: readonly string[]): CliFlags {
   let values;
   try {
     ({ values } = parseArgs({
@@ -67,6 +86,8 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
         'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+        'ask-pass': { type: 'boolean' }, 'defaults-file': { type: 'string' }, 'print-config': { type: 'boolean' },
+        'ssl-mode': { type: 'string' }, 'ssl-ca': { type: 'string' }, 'ssl-cert': { type: 'string' }, 'ssl-key': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -76,10 +97,15 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (values.host !== undefined) connection.host = values.host;
   if (values.port !== undefined) connection.port = intFlag('port', values.port);
   if (values.user !== undefined) connection.user = values.user;
-  const password = values.password ?? env.MYSQL_PWD;
-  if (password !== undefined) connection.password = password;
+  if (values.password !== undefined) connection.password = values.password;
   if (values.database !== undefined) connection.database = values.database;
   if (values.socket !== undefined) connection.socketPath = values.socket;
+  const ssl: Record<string, unknown> = {};
+  if (values['ssl-mode'] !== undefined) ssl.mode = values['ssl-mode'].toUpperCase();
+  if (values['ssl-ca'] !== undefined) ssl.ca = values['ssl-ca'];
+  if (values['ssl-cert'] !== undefined) ssl.cert = values['ssl-cert'];
+  if (values['ssl-key'] !== undefined) ssl.key = values['ssl-key'];
+  if (Object.keys(ssl).length > 0) connection.ssl = ssl;
   const overrides: Record<string, unknown> = {};
   if (Object.keys(connection).length > 0) overrides.connection = connection;
   const set = (key: string, value: unknown) => { if (value !== undefined) overrides[key] = value; };
@@ -107,10 +133,38 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (Object.keys(throttle).length > 0) overrides.throttle = throttle;
   return {
     config: values.config,
+    defaultsFile: values['defaults-file'],
+    askPass: values['ask-pass'] ?? false,
+    printConfig: values['print-config'] ?? false,
+    passwordOnCommandLine: values.password !== undefined,
+    sources: flagSources(argv),
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
     overrides: overrides as SluiceConfig,
   };
+}
+
+/** Which option path each given flag sets (for --print-config): `--threads` → threads. */
+const FLAG_PATHS: Record<string, string> = {
+  host: 'connection.host', port: 'connection.port', user: 'connection.user', password: 'connection.password',
+  database: 'connection.database', socket: 'connection.socketPath', 'ssl-mode': 'connection.ssl.mode',
+  'ssl-ca': 'connection.ssl.ca', 'ssl-cert': 'connection.ssl.cert', 'ssl-key': 'connection.ssl.key',
+  statement: 'statement', threads: 'threads', 'target-chunk-time': 'targetChunkMs', 'lock-wait-timeout': 'lockWaitTimeout',
+  'cutover-attempts': 'cutoverAttempts', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
+  'no-native': 'tryNative', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
+  'checkpoint-max-age': 'checkpoint.maxAge', 'max-load': 'throttle.maxLoad', 'critical-load': 'throttle.criticalLoad',
+  replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',
+  'throttle-query': 'throttle.throttleQuery',
+};
+
+function flagSources(argv: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const arg of argv) {
+    const m = /^--([a-z-]+)(?:=|$)/.exec(arg);
+    const path = m ? FLAG_PATHS[m[1]!] : undefined;
+    if (path) out.set(path, `flag --${m![1]}`);
+  }
+  return out;
 }

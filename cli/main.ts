@@ -5,14 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  AlterRejectedError, createMigration, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
+  AlterRejectedError, ConnectFailedError, createMigration, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
   ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError, redactText,
   type Migration, type MigrationOptions, type MigrationResult,
 } from '../mod.ts';
 
-import { loadConfig, loadPlugins, mergeConfig } from './config.ts';
+import { loadPlugins } from './config.ts';
 import { parseFlags, USAGE } from './flags.ts';
+import { formatSettings, resolveSettings } from './settings.ts';
 import { createReporter } from './progress.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
@@ -41,7 +42,7 @@ function summary(r: MigrationResult): string {
 const REFUSALS = [
   InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, ForeignKeyError,
   TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
-  AlterRejectedError, ShadowPrimaryKeyError,
+  AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError,
 ];
 
 function isUsageError(err: unknown): boolean {
@@ -60,6 +61,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (flags.help) { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
   if (flags.version) { process.stdout.write(`${version()}\n`); return EXIT.ok; }
+  if (flags.passwordOnCommandLine) {
+    process.stderr.write('migrate: warning: --password on the command line is visible to every local user (ps): use MYSQL_PWD, --ask-pass or --defaults-file\n');
+  }
 
   let signalled: NodeJS.Signals | undefined;
   let current: Migration | undefined;
@@ -75,10 +79,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const reporter = createReporter({ json: flags.json, quiet: flags.quiet, stdout: process.stdout, stderr: process.stderr });
   try {
-    const loaded = await loadConfig(flags.config);
-    const merged = mergeConfig(loaded.config, flags.overrides);
+    const settings = await resolveSettings(flags);
+    const merged = settings.config;
     secrets = merged.connection?.password ? [merged.connection.password] : [];
-    const plugins = await loadPlugins(merged.plugins, loaded.filepath);
+    if (flags.printConfig) {
+      process.stdout.write(`${formatSettings(settings, flags.json)}\n`);
+      return EXIT.ok;
+    }
+    const plugins = await loadPlugins(merged.plugins, settings.filepath);
     const options = { ...merged, plugins } as MigrationOptions;
     await using migration = await createMigration(options);
     migration.on((event) => reporter.onEvent(event));

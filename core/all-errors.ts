@@ -9,3 +9,4 @@ export * from './copier/errors.ts';
 export * from './replay/errors.ts';
 export * from './cutover/errors.ts';
 export { ResumeShadowMissingError } from './runner/prepare.ts';
+export * from './connection/connect-errors.ts';

@@ -35,6 +35,18 @@ export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plug
   session: SessionSettings;
 };
 
+/** The engine's defaults (resolveOptions applies them; --help and --print-config show them). */
+export const ENGINE_DEFAULTS = {
+  threads: 2,
+  targetChunkMs: 500,
+  lockWaitTimeout: 30,
+  deferCutover: false,
+  keepOldTable: false,
+  tryNative: true,
+  cutoverAttempts: 5,
+  progressIntervalMs: 1000,
+} as const;
+
 function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
@@ -52,18 +64,19 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   if (!c || typeof c !== 'object' || typeof c.user !== 'string' || c.user === '') {
     throw new InvalidOptionError('no database user given: pass --user (or connection.user in the config)');
   }
-  const lockWaitTimeout = positiveInt('lockWaitTimeout', options.lockWaitTimeout, 30, 31_536_000, '--lock-wait-timeout');
+  const d = ENGINE_DEFAULTS;
+  const lockWaitTimeout = positiveInt('lockWaitTimeout', options.lockWaitTimeout, d.lockWaitTimeout, 31_536_000, '--lock-wait-timeout');
   return {
     connection: { ...c },
     statement: options.statement.trim(),
-    threads: positiveInt('threads', options.threads, 2, 64, '--threads'),
-    targetChunkMs: positiveInt('targetChunkMs', options.targetChunkMs, 500, 60_000, '--target-chunk-time'),
+    threads: positiveInt('threads', options.threads, d.threads, 64, '--threads'),
+    targetChunkMs: positiveInt('targetChunkMs', options.targetChunkMs, d.targetChunkMs, 60_000, '--target-chunk-time'),
     lockWaitTimeout,
-    deferCutover: options.deferCutover ?? false,
-    keepOldTable: options.keepOldTable ?? false,
-    tryNative: options.tryNative ?? true,
-    cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, 5, 100, '--cutover-attempts'),
-    progressIntervalMs: positiveInt('progressIntervalMs', options.progressIntervalMs, 1000, 3_600_000, 'progressIntervalMs'),
+    deferCutover: options.deferCutover ?? d.deferCutover,
+    keepOldTable: options.keepOldTable ?? d.keepOldTable,
+    tryNative: options.tryNative ?? d.tryNative,
+    cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
+    progressIntervalMs: positiveInt('progressIntervalMs', options.progressIntervalMs, d.progressIntervalMs, 3_600_000, 'progressIntervalMs'),
     serverId: positiveInt('serverId', options.serverId, 1_000_000_000 + Math.floor(Math.random() * 1_000_000_000), 4_294_967_295, '--server-id'),
     plugins: options.plugins ?? [],
     session: { lockWaitTimeout, innodbLockWaitTimeout: 3 },

@@ -4,6 +4,7 @@
  */
 import mysql, { type Pool, type PoolConnection, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
 import type { BinlogPosition } from '../types.ts';
+import { driverTls, type TlsOptions } from './tls.ts';
 
 export interface ConnectionOptions {
   host?: string;
@@ -13,6 +14,8 @@ export interface ConnectionOptions {
   /** The schema of the table to alter (when the statement does not name one). */
   database?: string;
   socketPath?: string;
+  /** TLS, as the mysql client's --ssl-mode/--ssl-ca/--ssl-cert/--ssl-key (see tls.ts); default none. */
+  ssl?: TlsOptions;
 }
 
 export interface SessionSettings {
@@ -27,11 +30,14 @@ export const DEFAULT_SESSION: SessionSettings = { lockWaitTimeout: 30, innodbLoc
 /** The SQL mode of every Sluice session: strict (lossy conversions surface), zero ids kept. */
 export const SESSION_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION';
 
+/** Where a connection goes when host or port is not given. */
+export const CONNECTION_DEFAULTS = { host: '127.0.0.1', port: 3306 } as const;
+
 /** mysql2 options shared by pools and single connections: exact values for keys and bounds. */
 export function driverOptions(conn: ConnectionOptions): PoolOptions {
   return {
-    host: conn.host ?? '127.0.0.1',
-    port: conn.port ?? 3306,
+    host: conn.host ?? CONNECTION_DEFAULTS.host,
+    port: conn.port ?? CONNECTION_DEFAULTS.port,
     user: conn.user,
     password: conn.password ?? '',
     database: conn.database,
@@ -43,6 +49,8 @@ export function driverOptions(conn: ConnectionOptions): PoolOptions {
     timezone: 'Z',
     multipleStatements: false,
     connectTimeout: 10_000,
+    // mysql2's SslOptions type omits checkServerIdentity, which it passes on to tls.connect.
+    ssl: driverTls(conn.ssl) as PoolOptions['ssl'],
   };
 }
 
@@ -128,6 +136,6 @@ export function compareBinlogPositions(a: BinlogPosition, b: BinlogPosition): nu
 
 /** A safe description of where we connect: never the password. */
 export function describeConnection(conn: ConnectionOptions): string {
-  const where = conn.socketPath ? conn.socketPath : `${conn.host ?? '127.0.0.1'}:${conn.port ?? 3306}`;
+  const where = conn.socketPath ? conn.socketPath : `${conn.host ?? CONNECTION_DEFAULTS.host}:${conn.port ?? CONNECTION_DEFAULTS.port}`;
   return `${conn.user}@${where}`;
 }

@@ -1,5 +1,6 @@
 /** Phase `connect`: one session-configured pool for the whole run, and what server this is. */
 import { openPool, serverFlavor, describeConnection } from '../connection/connection.ts';
+import { connectFailure } from '../connection/connect-errors.ts';
 import { InvalidOptionError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Tokens } from '../tokens.ts';
@@ -17,7 +18,7 @@ export const connectPhase: Phase = {
       if (err?.errno === ER_BAD_DB_ERROR) {
         throw new InvalidOptionError(`database "${options.connection.database}" does not exist on the server: check --database (or connection.database)`);
       }
-      throw err;
+      throw connectFailure(err, options.connection) ?? err;
     });
     ctx.provide(Tokens.Pool, pool);
     ctx.provide(Tokens.Flavor, flavor);

@@ -8,6 +8,7 @@ import { resolveChecksumOptions, type ChecksumPluginOptions } from './options.ts
 import { verifyShadow } from './verify.ts';
 
 export type { ChecksumPluginOptions } from './options.ts';
+export { DEFAULTS as CHECKSUM_DEFAULTS } from './options.ts';
 export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './errors.ts';
 
 export function checksumPlugin(options: ChecksumPluginOptions = {}): SluicePlugin {

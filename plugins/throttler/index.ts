@@ -23,7 +23,7 @@ export { ManualPause, ManualPauseHandle, manualPauseThrottler } from './manual-p
 export { loadThrottler, readThreadsRunning, type LoadThrottlerOptions } from './load.ts';
 export { pauseFileThrottler } from './pause-file.ts';
 export { queryThrottler, type QueryThrottlerOptions } from './query.ts';
-export { replicaLagThrottler, type ReplicaLagThrottlerOptions } from './replicas.ts';
+export { replicaLagThrottler, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS, type ReplicaLagThrottlerOptions } from './replicas.ts';
 export { ReplicaLagThrottler, type LagSource, type ReplicaLagOptions } from './replica-lag.ts';
 export { readReplicaLag, type LagReading } from './replica-status.ts';
 export { parseDsn, maskDsn } from './dsn.ts';
