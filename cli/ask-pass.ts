@@ -8,9 +8,9 @@ export function askPass(prompt = 'Password: ', input: NodeJS.ReadStream = proces
   if (!input.isTTY) {
     return Promise.reject(new InvalidOptionError('--ask-pass needs a terminal: in scripts, use MYSQL_PWD or --defaults-file'));
   }
-  output.write(prompt);
-  input.setRawMode(true);
+  input.setRawMode(true); // before the prompt: what is typed as soon as it shows is never echoed
   input.resume();
+  output.write(prompt);
   return new Promise<string>((resolve, reject) => {
     let typed = '';
     const finish = (err?: Error) => {

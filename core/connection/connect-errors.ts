@@ -28,11 +28,23 @@ const HINTS: Record<string, string> = {
   SELF_SIGNED_CERT_IN_CHAIN: 'the server\'s certificate chain is not trusted — pass the right CA with --ssl-ca',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server\'s certificate is not signed by --ssl-ca — pass the right CA',
   ERR_TLS_CERT_ALTNAME_INVALID: 'the server\'s certificate does not name this host — use the host it names, or --ssl-mode VERIFY_CA',
+  HANDSHAKE_SSL_ERROR: 'the TLS handshake failed — check --ssl-ca, --ssl-cert, --ssl-key and --ssl-mode',
 };
+
+/** mysql2 reports every TLS verification failure as HANDSHAKE_SSL_ERROR; the message says which. */
+function tlsReason(code: string, message: string): string {
+  if (code !== 'HANDSHAKE_SSL_ERROR') return code;
+  if (/altnames|does not match certificate/i.test(message)) return 'ERR_TLS_CERT_ALTNAME_INVALID';
+  if (/self[- ]signed certificate in certificate chain/i.test(message)) return 'SELF_SIGNED_CERT_IN_CHAIN';
+  if (/self[- ]signed/i.test(message)) return 'DEPTH_ZERO_SELF_SIGNED_CERT';
+  if (/unable to verify/i.test(message)) return 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
+  return code;
+}
 
 /** The typed error for a failed connect, or undefined when `err` is not a connection failure. */
 export function connectFailure(err: unknown, conn: ConnectionOptions): ConnectFailedError | undefined {
-  const code = (err as { code?: string } | null)?.code;
+  const raw = (err as { code?: string } | null)?.code;
+  const code = raw ? tlsReason(raw, String((err as Error).message)) : undefined;
   if (!code || !(code in HINTS)) return undefined;
   const where = conn.socketPath
     ? `socket ${conn.socketPath}`

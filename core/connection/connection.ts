@@ -49,8 +49,7 @@ export function driverOptions(conn: ConnectionOptions): PoolOptions {
     timezone: 'Z',
     multipleStatements: false,
     connectTimeout: 10_000,
-    // mysql2's SslOptions type omits checkServerIdentity, which it passes on to tls.connect.
-    ssl: driverTls(conn.ssl) as PoolOptions['ssl'],
+    ssl: driverTls(conn.ssl),
   };
 }
 

@@ -2,7 +2,8 @@
  * TLS for every connection Sluice opens (pool, binlog stream, lock, replicas), as the `mysql`
  * client names it: `--ssl-mode` DISABLED | REQUIRED | VERIFY_CA | VERIFY_IDENTITY, and PEM files
  * `--ssl-ca`, `--ssl-cert`, `--ssl-key`. A CA without a mode means VERIFY_CA, as in the mysql client;
- * no setting at all means no TLS. (PREFERRED, the mysql client's default, is not offered: the driver
+ * no setting at all means no TLS. VERIFY_IDENTITY with an IP address as host checks the name
+ * `localhost` (the driver sends no server name for an IP): connect by the host name the certificate names. (PREFERRED, the mysql client's default, is not offered: the driver
  * cannot fall back to plain text, so a mode must say whether TLS is required.)
  */
 import { readFileSync } from 'node:fs';
@@ -21,8 +22,8 @@ export interface TlsOptions {
   key?: string;
 }
 
-/** What mysql2 passes on to `tls.connect`. */
-export interface DriverTls { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; checkServerIdentity?: () => undefined }
+/** mysql2's `ssl` option (it passes the PEM texts to tls.connect and checks the host name itself when verifyIdentity). */
+export interface DriverTls { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; verifyIdentity: boolean }
 
 /** The effective mode of these settings. */
 export function tlsMode(tls: TlsOptions | undefined): TlsMode {
@@ -48,9 +49,9 @@ export function driverTls(tls: TlsOptions | undefined): DriverTls | undefined {
     ...(tls?.ca ? { ca: pem('ca', tls.ca) } : {}),
     ...(tls?.cert ? { cert: pem('cert', tls.cert) } : {}),
     ...(tls?.key ? { key: pem('key', tls.key) } : {}),
+    // REQUIRED: encrypted, certificate not checked; VERIFY_CA: the chain; VERIFY_IDENTITY: the chain and the host name.
     rejectUnauthorized: mode !== 'REQUIRED',
-    // VERIFY_CA checks the chain, not the host name; VERIFY_IDENTITY checks both (Node's default).
-    ...(mode === 'VERIFY_CA' ? { checkServerIdentity: () => undefined } : {}),
+    verifyIdentity: mode === 'VERIFY_IDENTITY',
   };
 }
 

@@ -144,14 +144,14 @@ test('TLS: modes map onto the driver as the mysql client means them', () => {
   writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
   assert.equal(driverTls(undefined), undefined);
   assert.equal(driverTls({ mode: 'DISABLED', ca }), undefined);
-  assert.deepEqual(driverTls({ mode: 'REQUIRED' }), { rejectUnauthorized: false });
+  assert.deepEqual(driverTls({ mode: 'REQUIRED' }), { rejectUnauthorized: false, verifyIdentity: false });
   const verifyCa = driverTls({ ca })!;
   assert.equal(tlsMode({ ca }), 'VERIFY_CA');
   assert.equal(verifyCa.rejectUnauthorized, true);
-  assert.equal(verifyCa.checkServerIdentity?.(), undefined, 'VERIFY_CA does not check the host name');
+  assert.equal(verifyCa.verifyIdentity, false, 'VERIFY_CA does not check the host name');
   const identity = driverTls({ ca, mode: 'VERIFY_IDENTITY' })!;
   assert.equal(identity.rejectUnauthorized, true);
-  assert.equal(identity.checkServerIdentity, undefined, 'VERIFY_IDENTITY keeps Node\'s host name check');
+  assert.equal(identity.verifyIdentity, true);
   assert.match(identity.ca!, /BEGIN CERTIFICATE/);
   assert.throws(() => driverTls({ mode: 'VERIFY_CA' }), /needs the CA certificate: pass --ssl-ca/);
   assert.throws(() => driverTls({ mode: 'PREFERRED' as 'REQUIRED' }), /ssl mode must be one of DISABLED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY/);
