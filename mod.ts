@@ -10,12 +10,13 @@ import type { SluicePlugin } from './core/lifecycle/hooks.ts';
 import type { Migration } from './core/lifecycle/migration.ts';
 import type { MigrationOptions } from './core/options.ts';
 import { buildMigration } from './core/runner/create.ts';
+import { cleanupMigration as cleanupTables, type CleanupReport, type CleanupRequest } from './core/cleanup/cleanup.ts';
 import { CONNECTION_DEFAULTS } from './core/connection/connection.ts';
 import { formatDuration } from './core/duration.ts';
 import { ENGINE_DEFAULTS } from './core/options.ts';
 import { checkpointPlugin, DEFAULT_INTERVAL as CHECKPOINT_INTERVAL, DEFAULT_MAX_AGE as CHECKPOINT_MAX_AGE, type CheckpointPluginOptions } from './plugins/checkpoint/index.ts';
 import { CHECKSUM_DEFAULTS, checksumPlugin, type ChecksumPluginOptions } from './plugins/checksum/index.ts';
-import { DEFAULT_REFRESH_MS, mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
+import { DEFAULT_REFRESH_MS, lockName, mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
 import {
   DEFAULT_INTERVAL_MS as THROTTLE_INTERVAL_MS, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS, throttlerPlugin,
   type ThrottlerPluginOptions,
@@ -83,6 +84,16 @@ export function configDefaults(): SluiceConfig {
   };
 }
 
+/**
+ * What an abandoned migration of `table` left behind (shadow, checkpoint, swap tables, the schema's
+ * sentinel), and with `apply: true` drops it; refuses while a migration of the table holds its lock
+ * (`MigrationRunningError`). See core/cleanup/README.md.
+ */
+export function cleanupMigration(request: Omit<CleanupRequest, 'lockName'>): Promise<CleanupReport> {
+  return cleanupTables({ ...request, lockName });
+}
+export type { CleanupReport, Leftover, LeftoverKind } from './core/cleanup/cleanup.ts';
+
 /** Types a config file. */
 export function defineConfig(config: SluiceConfig): SluiceConfig {
   return config;
@@ -99,7 +110,7 @@ export {
 } from './plugins/checkpoint/index.ts';
 export { checkpointPlugin, type CheckpointPluginOptions };
 export { LockAcquireError, LockHeldError, LockLostError, MdlOptionError } from './plugins/mdl/index.ts';
-export { mdlPlugin, type MdlPluginOptions };
+export { lockName, mdlPlugin, type MdlPluginOptions };
 export {
   CriticalLoadError, NotAReplicaError, ThrottlerOptionError, ManualPause, queryThrottler, loadThrottler,
   pauseFileThrottler, replicaLagThrottler, type Throttler, type ThrottleState,

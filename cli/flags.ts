@@ -6,6 +6,9 @@ import type { SluiceConfig } from '../mod.ts';
 const D = configDefaults();
 
 export const USAGE = `Usage: migrate --statement "ALTER TABLE t …" [options]
+       migrate cleanup --table T [--database D] [--yes] [connection options]
+                           list (with --yes: drop) what an abandoned migration of T left: _T_new, _T_chkpnt,
+                           T~new, T~old, and the schema's _sluice_sentinel when no migration in it is running
 
 Connection (precedence: flags > --defaults-file > MYSQL_PWD > config file > defaults):
   --host H                 server host (default ${D.connection?.host})
@@ -47,6 +50,11 @@ Output:
   --help, --version`;
 
 export interface CliFlags {
+  /** A subcommand (\`cleanup\`), or undefined for a migration. */
+  command?: 'cleanup';
+  /** cleanup: the table (\`T\` or \`db.T\`) and whether to drop what is found. */
+  table?: string;
+  yes: boolean;
   config?: string;
   defaultsFile?: string;
   askPass: boolean;
@@ -71,11 +79,12 @@ function intFlag(name: string, value: string | undefined): number | undefined {
 
 export function parseFlags(argv: readonly string[]): CliFlags {
   let values;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: {
         host: { type: 'string' }, port: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
         database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
@@ -87,11 +96,20 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         'ask-pass': { type: 'boolean' }, 'defaults-file': { type: 'string' }, 'print-config': { type: 'boolean' },
+        table: { type: 'string' }, yes: { type: 'boolean' },
         'ssl-mode': { type: 'string' }, 'ssl-ca': { type: 'string' }, 'ssl-cert': { type: 'string' }, 'ssl-key': { type: 'string' },
       },
     }));
   } catch (err) {
     throw new InvalidOptionError(`${(err as Error).message.split('\n')[0]}: see migrate --help`);
+  }
+  const [command, ...extra] = positionals;
+  if (command !== undefined && command !== 'cleanup') {
+    throw new InvalidOptionError(`unknown command "${command.slice(0, 40)}": the only command is cleanup (a migration takes --statement): see migrate --help`);
+  }
+  if (extra.length > 0) throw new InvalidOptionError('migrate cleanup takes no other arguments: name the table with --table T');
+  if (command !== 'cleanup' && (values.table !== undefined || values.yes)) {
+    throw new InvalidOptionError('--table and --yes belong to migrate cleanup: a migration names its table in --statement');
   }
   const connection: Record<string, unknown> = {};
   if (values.host !== undefined) connection.host = values.host;
@@ -132,6 +150,9 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   if (values['throttle-query'] !== undefined) throttle.throttleQuery = values['throttle-query'];
   if (Object.keys(throttle).length > 0) overrides.throttle = throttle;
   return {
+    ...(command ? { command } : {}),
+    ...(values.table !== undefined ? { table: values.table } : {}),
+    yes: values.yes ?? false,
     config: values.config,
     defaultsFile: values['defaults-file'],
     askPass: values['ask-pass'] ?? false,

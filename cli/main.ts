@@ -6,17 +6,19 @@
 import { readFileSync } from 'node:fs';
 import {
   AlterRejectedError, ConnectFailedError, createMigration, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
-  MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
+  MigrationRunningError, MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
   ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError, redactText,
   type Migration, type MigrationOptions, type MigrationResult,
 } from '../mod.ts';
 
+import { runCleanup } from './cleanup.ts';
 import { loadPlugins } from './config.ts';
 import { parseFlags, USAGE } from './flags.ts';
 import { formatSettings, resolveSettings } from './settings.ts';
 import { createReporter } from './progress.ts';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
+export { EXIT } from './exit.ts';
+import { EXIT } from './exit.ts';
 
 /** The package version, from source (cli/) or from the build (dist/cli/). */
 function version(): string {
@@ -42,7 +44,7 @@ function summary(r: MigrationResult): string {
 const REFUSALS = [
   InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, ForeignKeyError,
   TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
-  AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError,
+  AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError, MigrationRunningError,
 ];
 
 function isUsageError(err: unknown): boolean {
@@ -86,6 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${formatSettings(settings, flags.json)}\n`);
       return EXIT.ok;
     }
+    if (flags.command === 'cleanup') return await runCleanup(flags, settings.config, process.stdout);
     const plugins = await loadPlugins(merged.plugins, settings.filepath);
     const options = { ...merged, plugins } as MigrationOptions;
     await using migration = await createMigration(options);

@@ -10,3 +10,4 @@ export * from './replay/errors.ts';
 export * from './cutover/errors.ts';
 export { ResumeShadowMissingError } from './runner/prepare.ts';
 export * from './connection/connect-errors.ts';
+export * from './cleanup/errors.ts';
