@@ -16,6 +16,9 @@ import { formatDuration } from './core/duration.ts';
 import { ENGINE_DEFAULTS } from './core/options.ts';
 import { checkpointPlugin, DEFAULT_INTERVAL as CHECKPOINT_INTERVAL, DEFAULT_MAX_AGE as CHECKPOINT_MAX_AGE, type CheckpointPluginOptions } from './plugins/checkpoint/index.ts';
 import { CHECKSUM_DEFAULTS, checksumPlugin, type ChecksumPluginOptions } from './plugins/checksum/index.ts';
+import {
+  DEFAULT_HOOK_TIMEOUT_MS, DEFAULT_STATUS_INTERVAL_MS, hooksPlugin, type HooksPluginOptions,
+} from './plugins/hooks/index.ts';
 import { DEFAULT_REFRESH_MS, lockName, mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
 import {
   DEFAULT_INTERVAL_MS as THROTTLE_INTERVAL_MS, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS, throttlerPlugin,
@@ -34,6 +37,8 @@ export interface DefaultPluginOptions {
   checkpoint?: CheckpointPluginOptions;
   /** Shortcut for checkpoint.strict: every reason a resume is impossible is a typed error, never a fresh start. */
   strict?: boolean;
+  /** Run gh-ost hooks from a directory (see plugins/hooks); off unless `path` is given. */
+  hooks?: HooksPluginOptions;
   /** Leave out default plugins by name, e.g. ['throttler'] (a plugin of yours with the same name replaces one). */
   disablePlugins?: readonly string[];
 }
@@ -52,6 +57,7 @@ export function defaultPlugins(options: SluiceOptions): SluicePlugin[] {
   const checkpoint = { ...options.checkpoint, ...(options.strict !== undefined ? { strict: options.strict } : {}) };
   const all: SluicePlugin[] = [
     mdlPlugin(options.lock), checkpointPlugin(checkpoint), throttlerPlugin(options.throttle), checksumPlugin(checksum),
+    ...(options.hooks?.path ? [hooksPlugin(options.hooks)] : []),
   ];
   const disabled = new Set(options.disablePlugins ?? []);
   const replaced = new Set((options.plugins ?? []).map((p) => p.name));
@@ -81,6 +87,7 @@ export function configDefaults(): SluiceConfig {
     },
     lock: { refreshInterval: formatDuration(DEFAULT_REFRESH_MS) },
     checkpoint: { strict: false, interval: CHECKPOINT_INTERVAL, maxAge: CHECKPOINT_MAX_AGE },
+    hooks: { statusInterval: formatDuration(DEFAULT_STATUS_INTERVAL_MS), timeout: formatDuration(DEFAULT_HOOK_TIMEOUT_MS) } as HooksPluginOptions,
   };
 }
 
@@ -116,4 +123,5 @@ export {
   pauseFileThrottler, replicaLagThrottler, type Throttler, type ThrottleState,
 } from './plugins/throttler/index.ts';
 export { throttlerPlugin, type ThrottlerPluginOptions };
-export { redactText } from './core/lifecycle/redact.ts';
+export { HookFailedError, HooksOptionError } from './plugins/hooks/index.ts';
+export { hooksPlugin, type HooksPluginOptions };

@@ -21,3 +21,4 @@ export type * from './core/types.ts';
 export type { TableInfo, ColumnInfo, IndexInfo, ColumnMapping } from './core/table/types.ts';
 export { parseDuration, durationOption, formatDuration } from './core/duration.ts';
 export { qualifiedName, oneLine } from './core/format.ts';
+export { redactText } from './core/lifecycle/redact.ts';

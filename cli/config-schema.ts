@@ -59,6 +59,15 @@ const checkpoint = z.strictObject({
   maxAge: duration.optional(),
 });
 
+const hooks = z.strictObject({
+  path: z.string().optional(),
+  hint: z.string().optional(),
+  hintOwner: z.string().optional(),
+  hintToken: z.string().optional(),
+  statusInterval: duration.optional(),
+  timeout: duration.optional(),
+});
+
 /** A plugin object (from a JS/TS config) or a module specifier. */
 const plugin = z.union([z.string(), z.looseObject({ name: z.string() })]);
 
@@ -79,6 +88,7 @@ export const configSchema = z.strictObject({
   throttle: throttle.optional(),
   lock: lock.optional(),
   checkpoint: checkpoint.optional(),
+  hooks: hooks.optional(),
   strict: z.boolean().optional(),
   disablePlugins: z.array(z.string()).optional(),
 });
@@ -116,7 +126,7 @@ export function configProblems(config: unknown): ConfigProblem[] {
 }
 
 /** Keys whose values may hold a password: never echoed, not even in a type error. */
-const SECRET_PATH = /password|replicas|dsn/i;
+const SECRET_PATH = /password|token|replicas|dsn/i;
 
 function describeIssue(issue: z.core.$ZodIssue, config: unknown): string {
   const path = issue.path.map(String);
@@ -203,5 +213,6 @@ const keysMatch: {
   throttle: Exact<ObjectOf<Schema['throttle']>, ObjectOf<SluiceConfig['throttle']>>;
   lock: Exact<ObjectOf<Schema['lock']>, ObjectOf<SluiceConfig['lock']>>;
   checkpoint: Exact<ObjectOf<Schema['checkpoint']>, ObjectOf<SluiceConfig['checkpoint']>>;
-} = { top: true, connection: true, ssl: true, checksum: true, throttle: true, lock: true, checkpoint: true };
+  hooks: Exact<ObjectOf<Schema['hooks']>, ObjectOf<SluiceConfig['hooks']>>;
+} = { top: true, connection: true, ssl: true, checksum: true, throttle: true, lock: true, checkpoint: true, hooks: true };
 void keysMatch;

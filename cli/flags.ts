@@ -42,6 +42,11 @@ Throttling (the copier pauses; replay never does):
   --max-replica-lag DUR    pause while a replica lags more (default ${String(D.throttle?.maxReplicaLag)})
   --pause-file PATH        pause while this file exists (default none)
   --throttle-query SQL     pause while this query returns non-zero (default none)
+gh-ost hooks (plugins/hooks: gh-ost-on-startup*, -on-before-cut-over*, … with GH_OST_* variables):
+  --hooks-path DIR         run the hooks in DIR (default none: off)
+  --hooks-hint S  --hooks-hint-owner S  --hooks-hint-token S   passed as GH_OST_HOOKS_HINT* (default empty)
+  --hooks-status-interval D  how often gh-ost-on-status runs (default ${String(D.hooks?.statusInterval)})
+  --hooks-timeout D        longest one hook may run before it is killed and fails (default ${String(D.hooks?.timeout)})
 Output:
   --config PATH            config file (default: search for migrate.config.* / .migraterc*)
   --print-config           print the effective settings with the source of each, and exit (password hidden)
@@ -97,6 +102,8 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         'ask-pass': { type: 'boolean' }, 'defaults-file': { type: 'string' }, 'print-config': { type: 'boolean' },
         table: { type: 'string' }, yes: { type: 'boolean' },
+        'hooks-path': { type: 'string' }, 'hooks-hint': { type: 'string' }, 'hooks-hint-owner': { type: 'string' },
+        'hooks-hint-token': { type: 'string' }, 'hooks-status-interval': { type: 'string' }, 'hooks-timeout': { type: 'string' },
         'ssl-mode': { type: 'string' }, 'ssl-ca': { type: 'string' }, 'ssl-cert': { type: 'string' }, 'ssl-key': { type: 'string' },
       },
     }));
@@ -149,6 +156,14 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   if (values['pause-file'] !== undefined) throttle.pauseFile = values['pause-file'];
   if (values['throttle-query'] !== undefined) throttle.throttleQuery = values['throttle-query'];
   if (Object.keys(throttle).length > 0) overrides.throttle = throttle;
+  const hooks: Record<string, unknown> = {};
+  if (values['hooks-path'] !== undefined) hooks.path = values['hooks-path'];
+  if (values['hooks-hint'] !== undefined) hooks.hint = values['hooks-hint'];
+  if (values['hooks-hint-owner'] !== undefined) hooks.hintOwner = values['hooks-hint-owner'];
+  if (values['hooks-hint-token'] !== undefined) hooks.hintToken = values['hooks-hint-token'];
+  if (values['hooks-status-interval'] !== undefined) hooks.statusInterval = values['hooks-status-interval'];
+  if (values['hooks-timeout'] !== undefined) hooks.timeout = values['hooks-timeout'];
+  if (Object.keys(hooks).length > 0) overrides.hooks = hooks;
   return {
     ...(command ? { command } : {}),
     ...(values.table !== undefined ? { table: values.table } : {}),
@@ -177,7 +192,9 @@ const FLAG_PATHS: Record<string, string> = {
   'no-native': 'tryNative', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
   'checkpoint-max-age': 'checkpoint.maxAge', 'max-load': 'throttle.maxLoad', 'critical-load': 'throttle.criticalLoad',
   replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',
-  'throttle-query': 'throttle.throttleQuery',
+  'throttle-query': 'throttle.throttleQuery', 'hooks-path': 'hooks.path', 'hooks-hint': 'hooks.hint',
+  'hooks-hint-owner': 'hooks.hintOwner', 'hooks-hint-token': 'hooks.hintToken', 'hooks-status-interval': 'hooks.statusInterval',
+  'hooks-timeout': 'hooks.timeout',
 };
 
 function flagSources(argv: readonly string[]): Map<string, string> {

@@ -50,7 +50,7 @@ export function effectiveSettings(settings: Settings): Map<string, ShownSetting>
 }
 
 function shown(path: string, value: unknown): unknown {
-  if (path === 'connection.password') return '********';
+  if (/password|token/i.test(path)) return '********';
   if (path === 'throttle.replicas' && Array.isArray(value)) return value.map((dsn) => safeDsn(String(dsn)));
   if (path === 'plugins' && Array.isArray(value)) return value.map((p) => (typeof p === 'string' ? p : `<plugin ${(p as { name?: string }).name ?? '?'}>`));
   if (path === 'throttle.throttlers' && Array.isArray(value)) return value.map((t) => `<throttler ${(t as { name?: string }).name ?? '?'}>`);
