@@ -7,7 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HookName, PluginContext, SluicePlugin } from '../../mod.ts';
-import { ensureBuilt } from './examples-helpers.ts';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureBuilt, EXAMPLES, ROOT } from './examples-helpers.ts';
 
 type Testing = typeof import('../../testing.ts');
 type Sluice = typeof import('../../mod.ts');
@@ -121,4 +123,12 @@ test('beforeCutover vetoes the cutover by throwing: the run fails (onError), the
   } finally {
     await conn.end();
   }
+});
+
+test('examples/approval-gate.test.mjs, a plugin author\'s own test on sluice/testing, passes', () => {
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT; // a test run of its own, not a subtest of this one
+  const r = spawnSync(process.execPath, ['--test', join(EXAMPLES, 'approval-gate.test.mjs')], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /# pass 1/);
 });
