@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import {
   createMigration, HOOK_NAMES, isCancellation, type ConnectionOptions, type HookName, type MigrationEvent,
-  type MigrationResult, type SluiceOptions, type SluicePlugin,
+  type Migration, type MigrationResult, type SluiceOptions, type SluicePlugin,
 } from './mod.ts';
 import { startSandbox, stopSandbox } from './scripts/sandbox.ts';
 
@@ -117,8 +117,10 @@ export interface RecordedRun {
 }
 
 export interface RunWithPluginsOptions extends SluiceOptions {
-  /** Called after each recorded hook call starts: return true to cancel the migration there (as Ctrl-C would). */
+  /** Called as each recorded hook call starts: return true to cancel the migration there (as `cancel()` would). */
   cancelWhen?: (call: HookCall) => boolean;
+  /** Called as each recorded hook call starts: return true to dispose the migration there, mid-run (as the CLI does on Ctrl-C). */
+  disposeWhen?: (call: HookCall) => boolean;
 }
 
 /**
@@ -127,14 +129,17 @@ export interface RunWithPluginsOptions extends SluiceOptions {
  * migration's own failure or cancellation: look at `outcome` and `error`.
  */
 export async function runWithPlugins(options: RunWithPluginsOptions): Promise<RecordedRun> {
-  const { cancelWhen, ...rest } = options;
+  const { cancelWhen, disposeWhen, ...rest } = options;
   const calls: HookCall[] = [];
   const events: MigrationEvent[] = [];
-  let cancel: (() => void) | undefined;
-  const onCall = (call: HookCall) => { if (cancelWhen?.(call)) cancel?.(); };
+  let migration: Migration | undefined;
+  const onCall = (call: HookCall) => {
+    if (cancelWhen?.(call)) migration?.cancel('cancelWhen matched a hook call');
+    // dispose is idempotent: the await below gets this same disposal and its outcome
+    if (disposeWhen?.(call)) migration?.[Symbol.asyncDispose]().catch(() => undefined);
+  };
   const plugins = (rest.plugins ?? []).map((p) => recordHooks(p, calls, onCall));
-  const migration = await createMigration({ ...rest, plugins });
-  cancel = () => migration.cancel('cancelWhen matched a hook call');
+  migration = await createMigration({ ...rest, plugins });
   migration.on((e) => events.push(e));
   let result: MigrationResult | undefined;
   let error: unknown;

@@ -76,14 +76,14 @@ test('startTestServer + createTestDatabase + runWithPlugins: every hook in the d
   }
 });
 
-test('a cancelled run calls onCancel, never onError, and disposes only after the run (and its onCancel) settled', async () => {
+test('disposed mid-run: the run is cancelled (onCancel, never onError), and disposal waits until the run and its onCancel settled', async () => {
   const { connection, conn } = await table(2000);
   try {
     let settledBeforeDispose: boolean | undefined;
     let cancelDone = false;
     const run = await testing.runWithPlugins({
       connection, statement: 'ALTER TABLE t ADD COLUMN c INT NULL', tryNative: false,
-      cancelWhen: (call) => call.plugin === 'watch' && call.hook === 'beforeCutover',
+      disposeWhen: (call) => call.plugin === 'watch' && call.hook === 'beforeCutover',
       plugins: [everyHook('watch', {
         // A slow onCancel: dispose must wait for it.
         onCancel: async () => { await new Promise((r) => setTimeout(r, 200)); cancelDone = true; },
