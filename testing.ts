@@ -119,7 +119,7 @@ export interface RecordedRun {
 export interface RunWithPluginsOptions extends SluiceOptions {
   /** Called as each recorded hook call starts: return true to cancel the migration there (as `cancel()` would). */
   cancelWhen?: (call: HookCall) => boolean;
-  /** Called as each recorded hook call starts: return true to dispose the migration there, mid-run (as the CLI does on Ctrl-C). */
+  /** Called as each recorded hook call starts: return true to dispose the migration there, mid-run (a shutdown that disposes without cancelling first). */
   disposeWhen?: (call: HookCall) => boolean;
 }
 

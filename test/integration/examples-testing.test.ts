@@ -125,6 +125,26 @@ test('beforeCutover vetoes the cutover by throwing: the run fails (onError), the
   }
 });
 
+test('a cancel arriving during afterCutover: the hook runs to its end on a live signal, and the run is done (onSuccess, not onCancel)', async () => {
+  const { connection, conn } = await table(500);
+  try {
+    let signalInHook: boolean | undefined;
+    const run = await testing.runWithPlugins({
+      connection, statement: 'ALTER TABLE t ADD COLUMN c INT NULL', tryNative: false,
+      cancelWhen: (call) => call.hook === 'afterCutover',
+      plugins: [everyHook('late', {
+        afterCutover: async (ctx: PluginContext) => { await new Promise((r) => setTimeout(r, 100)); signalInHook = ctx.signal.aborted; },
+      })],
+    });
+    assert.equal(run.outcome, 'done', String(run.error));
+    assert.equal(signalInHook, false, 'afterCutover saw the abort');
+    const hooks = run.hooks('late');
+    assert.ok(hooks.includes('onSuccess') && !hooks.includes('onCancel') && !hooks.includes('onError'), hooks.join(' '));
+  } finally {
+    await conn.end();
+  }
+});
+
 test('examples/approval-gate.test.mjs, a plugin author\'s own test on sluice/testing, passes', () => {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT; // a test run of its own, not a subtest of this one
