@@ -24,8 +24,10 @@ export interface SandboxOptions {
   serverId?: number;
   /** Extra mariadbd options, e.g. for a replica. */
   extraArgs?: string[];
-  /** Folder name under .sandbox/ (defaults to the port). */
+  /** Folder name under the base directory (defaults to the port). */
   name?: string;
+  /** Base directory of the sandboxes' data (default: `.sandbox/` in this checkout). */
+  baseDir?: string;
 }
 
 export interface ServerInfo {
@@ -79,7 +81,7 @@ export function testServer(): ServerInfo {
 
 function dirs(opts: SandboxOptions) {
   const port = opts.port ?? sandboxPort();
-  const base = join(root, '.sandbox', opts.name ?? String(port));
+  const base = join(opts.baseDir ?? join(root, '.sandbox'), opts.name ?? String(port));
   return {
     port,
     base,

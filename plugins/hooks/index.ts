@@ -18,9 +18,11 @@ export { hookFiles } from './run.ts';
 export interface HooksPluginOptions {
   /** The hooks directory (gh-ost's --hooks-path). Required. */
   path: string;
-  /** Copied into GH_OST_HOOKS_HINT, _OWNER and _TOKEN. */
+  /** Copied into GH_OST_HOOKS_HINT (gh-ost's --hooks-hint). */
   hint?: string;
+  /** Copied into GH_OST_HOOKS_HINT_OWNER (gh-ost's --hooks-hint-owner). */
   hintOwner?: string;
+  /** Copied into GH_OST_HOOKS_HINT_TOKEN (gh-ost's --hooks-hint-token); hidden by --print-config. */
   hintToken?: string;
   /** How often gh-ost-on-status runs: ms or '60s' (default 60 s). */
   statusInterval?: number | string;

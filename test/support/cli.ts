@@ -1,4 +1,4 @@
-/** Runs the real `migrate` CLI (from source, through tsx) and collects its output. */
+/** Runs the real `migrate` CLI (from source through tsx, or the built bin/migrate.js) and collects its output. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testServer } from '../../scripts/sandbox.ts';
@@ -6,6 +6,15 @@ import { testServer } from '../../scripts/sandbox.ts';
 const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 /** tsx resolved from the project, so the CLI can run from any working directory. */
 const TSX = import.meta.resolve('tsx');
+/** The installed command: bin/migrate.js on dist/ (build it first: test/integration/examples-helpers.ts). */
+const BUILT = fileURLToPath(new URL('../../bin/migrate.js', import.meta.url));
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Run the built CLI (`node bin/migrate.js`) instead of the sources. */
+  built?: boolean;
+}
 
 export interface CliResult {
   code: number | null;
@@ -20,8 +29,8 @@ export function connectionFlags(database: string): string[] {
   return ['--host', s.host, '--port', String(s.port), '--user', s.user, '--database', database];
 }
 
-export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+export function startCli(args: string[], opts: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [...(opts.built ? [BUILT] : ['--import', TSX, CLI]), ...args], {
     cwd: opts.cwd,
     env: { ...process.env, MYSQL_PWD: testServer().password, CI: 'true', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,6 +45,6 @@ export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: 
   return { child, done };
 }
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return startCli(args, opts).done;
 }
