@@ -19,6 +19,7 @@ import { CHECKSUM_DEFAULTS, checksumPlugin, type ChecksumPluginOptions } from '.
 import {
   DEFAULT_HOOK_TIMEOUT_MS, DEFAULT_STATUS_INTERVAL_MS, hooksPlugin, type HooksPluginOptions,
 } from './plugins/hooks/index.ts';
+import { DEFAULT_METRICS_HOST, metricsPlugin, type MetricsPluginOptions } from './plugins/metrics/index.ts';
 import { DEFAULT_REFRESH_MS, lockName, mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
 import {
   DEFAULT_INTERVAL_MS as THROTTLE_INTERVAL_MS, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS, throttlerPlugin,
@@ -37,6 +38,8 @@ export interface DefaultPluginOptions {
   checkpoint?: CheckpointPluginOptions;
   /** Shortcut for checkpoint.strict: every reason a resume is impossible is a typed error, never a fresh start. */
   strict?: boolean;
+  /** Serve Prometheus metrics (see plugins/metrics); off unless `port` is given. */
+  metrics?: MetricsPluginOptions;
   /** Run gh-ost hooks from a directory (see plugins/hooks); off unless `path` is given. */
   hooks?: HooksPluginOptions;
   /** Leave out default plugins by name, e.g. ['throttler'] (a plugin of yours with the same name replaces one). */
@@ -56,6 +59,8 @@ export function defaultPlugins(options: SluiceOptions): SluicePlugin[] {
   const checksum = typeof options.checksum === 'object' ? options.checksum : { enabled: options.checksum ?? true };
   const checkpoint = { ...options.checkpoint, ...(options.strict !== undefined ? { strict: options.strict } : {}) };
   const all: SluicePlugin[] = [
+    // first, so that it is disposed last: a scrape sees the final values until the migration is disposed
+    ...(options.metrics?.port !== undefined ? [metricsPlugin(options.metrics)] : []),
     mdlPlugin(options.lock), checkpointPlugin(checkpoint), throttlerPlugin(options.throttle), checksumPlugin(checksum),
     ...(options.hooks?.path ? [hooksPlugin(options.hooks)] : []),
   ];
@@ -87,6 +92,7 @@ export function configDefaults(): SluiceConfig {
     },
     lock: { refreshInterval: formatDuration(DEFAULT_REFRESH_MS) },
     checkpoint: { strict: false, interval: CHECKPOINT_INTERVAL, maxAge: CHECKPOINT_MAX_AGE },
+    metrics: { host: DEFAULT_METRICS_HOST } as MetricsPluginOptions,
     hooks: { statusInterval: formatDuration(DEFAULT_STATUS_INTERVAL_MS), timeout: formatDuration(DEFAULT_HOOK_TIMEOUT_MS) } as HooksPluginOptions,
   };
 }
@@ -125,3 +131,5 @@ export {
 export { throttlerPlugin, type ThrottlerPluginOptions };
 export { HookFailedError, HooksOptionError } from './plugins/hooks/index.ts';
 export { hooksPlugin, type HooksPluginOptions };
+export { MetricsOptionError, MetricsServerError } from './plugins/metrics/index.ts';
+export { metricsPlugin, type MetricsPluginOptions };

@@ -68,6 +68,8 @@ const hooks = z.strictObject({
   timeout: duration.optional(),
 });
 
+const metrics = z.strictObject({ port: whole().max(65_535).optional(), host: z.string().optional() });
+
 /** A plugin object (from a JS/TS config) or a module specifier. */
 const plugin = z.union([z.string(), z.looseObject({ name: z.string() })]);
 
@@ -89,6 +91,7 @@ export const configSchema = z.strictObject({
   lock: lock.optional(),
   checkpoint: checkpoint.optional(),
   hooks: hooks.optional(),
+  metrics: metrics.optional(),
   strict: z.boolean().optional(),
   disablePlugins: z.array(z.string()).optional(),
 });
@@ -214,5 +217,6 @@ const keysMatch: {
   lock: Exact<ObjectOf<Schema['lock']>, ObjectOf<SluiceConfig['lock']>>;
   checkpoint: Exact<ObjectOf<Schema['checkpoint']>, ObjectOf<SluiceConfig['checkpoint']>>;
   hooks: Exact<ObjectOf<Schema['hooks']>, ObjectOf<SluiceConfig['hooks']>>;
-} = { top: true, connection: true, ssl: true, checksum: true, throttle: true, lock: true, checkpoint: true, hooks: true };
+  metrics: Exact<ObjectOf<Schema['metrics']>, ObjectOf<SluiceConfig['metrics']>>;
+} = { top: true, connection: true, ssl: true, checksum: true, throttle: true, lock: true, checkpoint: true, hooks: true, metrics: true };
 void keysMatch;

@@ -47,6 +47,9 @@ gh-ost hooks (plugins/hooks: gh-ost-on-startup*, -on-before-cut-over*, … with 
   --hooks-hint S  --hooks-hint-owner S  --hooks-hint-token S   passed as GH_OST_HOOKS_HINT* (default empty)
   --hooks-status-interval D  how often gh-ost-on-status runs (default ${String(D.hooks?.statusInterval)})
   --hooks-timeout D        longest one hook may run before it is killed and fails (default ${String(D.hooks?.timeout)})
+Metrics (plugins/metrics):
+  --metrics-port N         serve Prometheus metrics at http://HOST:N/metrics (default none: off; 0 = any free port)
+  --metrics-host H         address to bind (default ${String(D.metrics?.host)}: loopback only)
 Output:
   --config PATH            config file (default: search for migrate.config.* / .migraterc*)
   --print-config           print the effective settings with the source of each, and exit (password hidden)
@@ -102,6 +105,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         'ask-pass': { type: 'boolean' }, 'defaults-file': { type: 'string' }, 'print-config': { type: 'boolean' },
         table: { type: 'string' }, yes: { type: 'boolean' },
+        'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' },
         'hooks-path': { type: 'string' }, 'hooks-hint': { type: 'string' }, 'hooks-hint-owner': { type: 'string' },
         'hooks-hint-token': { type: 'string' }, 'hooks-status-interval': { type: 'string' }, 'hooks-timeout': { type: 'string' },
         'ssl-mode': { type: 'string' }, 'ssl-ca': { type: 'string' }, 'ssl-cert': { type: 'string' }, 'ssl-key': { type: 'string' },
@@ -156,6 +160,10 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   if (values['pause-file'] !== undefined) throttle.pauseFile = values['pause-file'];
   if (values['throttle-query'] !== undefined) throttle.throttleQuery = values['throttle-query'];
   if (Object.keys(throttle).length > 0) overrides.throttle = throttle;
+  const metrics: Record<string, unknown> = {};
+  if (values['metrics-port'] !== undefined) metrics.port = intFlag('metrics-port', values['metrics-port']);
+  if (values['metrics-host'] !== undefined) metrics.host = values['metrics-host'];
+  if (Object.keys(metrics).length > 0) overrides.metrics = metrics;
   const hooks: Record<string, unknown> = {};
   if (values['hooks-path'] !== undefined) hooks.path = values['hooks-path'];
   if (values['hooks-hint'] !== undefined) hooks.hint = values['hooks-hint'];
@@ -194,7 +202,7 @@ const FLAG_PATHS: Record<string, string> = {
   replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',
   'throttle-query': 'throttle.throttleQuery', 'hooks-path': 'hooks.path', 'hooks-hint': 'hooks.hint',
   'hooks-hint-owner': 'hooks.hintOwner', 'hooks-hint-token': 'hooks.hintToken', 'hooks-status-interval': 'hooks.statusInterval',
-  'hooks-timeout': 'hooks.timeout',
+  'hooks-timeout': 'hooks.timeout', 'metrics-port': 'metrics.port', 'metrics-host': 'metrics.host',
 };
 
 function flagSources(argv: readonly string[]): Map<string, string> {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  AlterRejectedError, ConnectFailedError, createMigration, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
+  AlterRejectedError, ConnectFailedError, createMigration, HooksOptionError, MetricsOptionError, MetricsServerError, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MigrationRunningError, MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
   ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError, redactText,
   type Migration, type MigrationOptions, type MigrationResult,
@@ -44,7 +44,8 @@ function summary(r: MigrationResult): string {
 const REFUSALS = [
   InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, ForeignKeyError,
   TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
-  AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError, MigrationRunningError,
+  AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError, MigrationRunningError, HooksOptionError, MetricsOptionError,
+  MetricsServerError,
 ];
 
 function isUsageError(err: unknown): boolean {

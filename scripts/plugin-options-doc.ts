@@ -21,6 +21,7 @@ export const OPTION_BLOCKS = [
   { id: 'throttler', file: 'plugins/throttler/index.ts', type: 'ThrottlerPluginOptions', key: 'throttle' },
   { id: 'checksum', file: 'plugins/checksum/options.ts', type: 'ChecksumPluginOptions', key: 'checksum' },
   { id: 'hooks', file: 'plugins/hooks/index.ts', type: 'HooksPluginOptions', key: 'hooks' },
+  { id: 'metrics', file: 'plugins/metrics/index.ts', type: 'MetricsPluginOptions', key: 'metrics' },
 ] as const;
 
 export interface OptionDoc {
