@@ -17,20 +17,21 @@ const PAGE = 5000;
 
 interface EventRow { Pos: unknown; End_log_pos: unknown; Event_type: unknown; Info: unknown }
 
-export async function findGtidPosition(db: Queryable, want: string): Promise<{ file: string; position: number } | undefined> {
+/** `page`: events per SHOW BINLOG EVENTS (a parameter for tests). */
+export async function findGtidPosition(db: Queryable, want: string, page = PAGE): Promise<{ file: string; position: number } | undefined> {
   parseGtidPos(want); // throws on a malformed saved position
   const logs = await queryRows<{ Log_name: unknown }>(db, 'SHOW BINARY LOGS');
   for (const file of logs.map((l) => String(l.Log_name)).reverse()) {
     const start = await gtidPosAt(db, file, 4);
     if (start === undefined || !notPast(start, want)) continue;
-    const found = await scanFile(db, file, start, want);
+    const found = await scanFile(db, file, start, want, page);
     if (found !== undefined && sameGtidPos((await gtidPosAt(db, file, found)) ?? '', want)) return { file, position: found };
     return undefined; // the wanted position would be in this file and is not: an older file cannot have it either
   }
   return undefined;
 }
 
-async function scanFile(db: Queryable, file: string, start: string, want: string): Promise<number | undefined> {
+async function scanFile(db: Queryable, file: string, start: string, want: string, page: number): Promise<number | undefined> {
   const state = parseGtidPos(start);
   let pending: string | undefined;
   const fold = () => {
@@ -41,20 +42,21 @@ async function scanFile(db: Queryable, file: string, start: string, want: string
   };
   const matches = () => sameGtidPos([...state].map(([d, g]) => `${d}-${g.server}-${g.seq}`).join(','), want);
   let from = 4;
+  let end: number | undefined; // where the last event read ends
   for (;;) {
-    const events = await queryRows<EventRow>(db, `SHOW BINLOG EVENTS IN ${quote(file)} FROM ${from} LIMIT ${PAGE}`);
+    const events = await queryRows<EventRow>(db, `SHOW BINLOG EVENTS IN ${quote(file)} FROM ${from} LIMIT ${page}`);
     for (const e of events) {
+      end = Number(e.End_log_pos);
       if (String(e.Event_type) !== 'Gtid') continue;
       fold();
       if (matches()) return Number(e.Pos);
       pending = /GTID (\d+-\d+-\d+)/.exec(String(e.Info))?.[1];
     }
-    if (events.length < PAGE) {
-      fold();
-      const last = events[events.length - 1];
-      return last && matches() ? Number(last.End_log_pos) : undefined;
+    if (events.length < page) {
+      fold(); // the file's last group ends at its end
+      return end !== undefined && matches() ? end : undefined;
     }
-    from = Number(events[events.length - 1]!.End_log_pos);
+    from = end!;
   }
 }
 
