@@ -107,7 +107,7 @@ export class HookRunner {
   }
 
   /** Runs the hook on every plugin even if some throw; returns each failure with its plugin's name. */
-  async callAll<K extends 'afterCutover' | 'onSuccess' | 'onError' | 'onCancel'>(
+  async callAll<K extends 'progress' | 'afterCutover' | 'onSuccess' | 'onError' | 'onCancel'>(
     ctx: PluginContext, hook: K, ...args: HookArgs<K>
   ): Promise<Array<{ plugin: string; error: unknown }>> {
     const errors: Array<{ plugin: string; error: unknown }> = [];

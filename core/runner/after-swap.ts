@@ -38,11 +38,12 @@ export async function afterSwap(ctx: PhaseContext, swap: Swapped, record = true)
   state.phase = CUT_OVER_PHASE;
   let recorded = true;
   if (record) {
-    try {
-      await after.hooks.call(after, 'progress', { ...state.snapshot(), oldTable: swap.oldTable });
-    } catch (err) {
+    // Every plugin hears it (one failing must not keep the checkpoint from recording it).
+    const failed = await after.hooks.callAll(after, 'progress', { ...state.snapshot(), oldTable: swap.oldTable });
+    if (failed.length > 0) {
       recorded = false;
-      warn(`recording the cutover failed (${describe(err)}): the original table stays as \`${swap.oldTable}\`; run the same command again to finish the cleanup`);
+      const why = failed.map(({ plugin, error }) => `plugin ${plugin}: ${describe(error)}`).join('; ');
+      warn(`recording the cutover failed (${why}): the original table stays as \`${swap.oldTable}\`; run the same command again to finish the cleanup`);
     }
   }
 

@@ -31,6 +31,8 @@ interface RunState {
   lastSeen: ProgressSnapshot | undefined;
   lastWritten: ProgressSnapshot | undefined;
   writes: Promise<unknown>;
+  /** The GTID position last computed, for the binlog position it was computed at (often unchanged). */
+  gtidOf: { file: string; position: number; gtid: string | undefined } | undefined;
 }
 
 export function createCheckpointPlugin(options: ResolvedCheckpointOptions): SluicePlugin {
@@ -40,7 +42,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
   const stateOf = (ctx: PluginContext): RunState => {
     let s = ctx.tryResolve(StateToken);
     if (!s) {
-      s = { offered: false, ready: false, finished: false, last: undefined, lastSeen: undefined, lastWritten: undefined, writes: Promise.resolve() };
+      s = { offered: false, ready: false, finished: false, last: undefined, lastSeen: undefined, lastWritten: undefined, writes: Promise.resolve(), gtidOf: undefined };
       ctx.provide(StateToken, s);
     }
     return s;
@@ -64,7 +66,9 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
     const run = s.writes.then(async () => {
       try {
         const server = await serverIdentity(db, flavor);
-        const gtid = await gtidAt(db, flavor, record.binlog);
+        const { file, position } = record.binlog;
+        if (s.gtidOf?.file !== file || s.gtidOf.position !== position) s.gtidOf = { file, position, gtid: await gtidAt(db, flavor, record.binlog) };
+        const gtid = s.gtidOf.gtid;
         const binlog = { file: record.binlog.file, position: record.binlog.position, ...(gtid ? { gtid } : {}) };
         await cp.write({ ...record, binlog, server, table, statement });
       } catch (err) {

@@ -98,7 +98,7 @@ test('recording the swap fails: the old table is kept as evidence; a swap never 
       if (snapshot.phase === 'cut-over') throw new Error('the disk is full');
     },
   })]);
-  assert.match(first.result.warnings.join('\n'), /recording the cutover failed \(the disk is full\): the original table stays as `_t_old`/);
+  assert.match(first.result.warnings.join('\n'), /recording the cutover failed \(plugin fails-at-cut-over: the disk is full\): the original table stays as `_t_old`/);
   assert.deepEqual(await tables(pool, DB), ['_t_chkpnt', '_t_old', 't'], 'old table not dropped');
   // A process killed between the RENAME and the record leaves the checkpoint of the phase before.
   await pool.query("UPDATE _t_chkpnt SET phase = 'cutover', old_table = NULL");
