@@ -119,7 +119,8 @@ export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, Checksum
 export { checksumPlugin, type ChecksumPluginOptions };
 export {
   BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointOptionError, CheckpointTooOldError,
-  CheckpointWriteError, MismatchedStatementError, MismatchedTableError, ResumeRefusedError, ShadowTableMissingError,
+  CheckpointWriteError, MismatchedStatementError, MismatchedTableError, PossiblyCutOverError, ResumeRefusedError,
+  ServerChangedError, ShadowTableMissingError,
 } from './plugins/checkpoint/index.ts';
 export { checkpointPlugin, type CheckpointPluginOptions };
 export { LockAcquireError, LockHeldError, LockLostError, MdlOptionError } from './plugins/mdl/index.ts';

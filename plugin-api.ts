@@ -15,9 +15,11 @@ export { openConnection, queryRows, currentBinlogPosition, compareBinlogPosition
 export type { ConnectionOptions, Queryable, ServerFlavor, SessionSettings } from './core/connection/connection.ts';
 export type { TlsMode, TlsOptions } from './core/connection/tls.ts';
 export { checkpointTableName, shadowTableName, oldTableName, CUTOVER_SENTINEL_TABLE } from './core/table/names.ts';
+export { swapTableNames } from './core/cutover/names.ts';
 export { SourceTableChangedError } from './core/replay/errors.ts';
 export type { ResolvedOptions, MigrationOptions } from './core/options.ts';
 export type * from './core/types.ts';
+export { CUT_OVER_PHASE } from './core/types.ts';
 export type { TableInfo, ColumnInfo, IndexInfo, ColumnMapping } from './core/table/types.ts';
 export { parseDuration, durationOption, formatDuration } from './core/duration.ts';
 export { qualifiedName, oneLine } from './core/format.ts';

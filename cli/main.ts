@@ -97,7 +97,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     current = migration;
     if (signalled) migration.cancel(`received ${signalled}`);
     const result = await migration.run();
-    reporter.succeed(summary(result));
+    // Done, even when a step after the swap failed: exit 0, the warnings said with the summary.
+    const warned = result.warnings.length > 0 ? `, with ${result.warnings.length} warning(s): ${result.warnings.join('; ')}` : '';
+    reporter.succeed(redactText(summary(result) + warned, secrets));
     return EXIT.ok;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -39,19 +39,34 @@ export interface ProgressSnapshot {
   readonly binlog: BinlogPosition | null;
   readonly replayedEvents: number;
   readonly throttled?: string;
+  /**
+   * Set in phase `cut-over` only, reported once right after the RENAME and before any cleanup: the
+   * tables are swapped and the original is now this table. The checkpoint plugin records it, so a
+   * rerun of the same statement finishes the cleanup instead of altering the table again.
+   */
+  readonly oldTable?: string;
 }
+
+/** The phase a run is in once the tables are swapped (ProgressSnapshot.phase; the checkpoint's phase). */
+export const CUT_OVER_PHASE = 'cut-over';
 
 /** Where a resumed migration starts again. */
 export interface ResumePoint {
   readonly lowWatermark: KeyTuple | null | 'done';
   readonly binlog: BinlogPosition;
   readonly rowsCopied: number;
+  /**
+   * An earlier run already swapped the tables (its checkpoint says phase `cut-over`): nothing is
+   * copied or altered again; only the cleanup after the swap is finished. `oldTable` is where that
+   * run left the original table.
+   */
+  readonly cutOver?: { readonly oldTable: string };
 }
 
 export interface CutoverResult {
   /** How long application writes to the table were blocked. */
   readonly lockMs: number;
-  /** The old table's name when kept (--keep-old-table), else null (dropped). */
+  /** The old table's name while it is still there (kept with --keep-old-table, or its drop failed), else null (dropped). */
   readonly oldTable: string | null;
 }
 
@@ -64,6 +79,13 @@ export interface MigrationResult {
   readonly rowsCopied: number;
   readonly resumed: boolean;
   readonly cutover: CutoverResult | null;
+  /**
+   * What failed after the tables were swapped (old-table cleanup, an afterCutover or onSuccess
+   * hook): the migration itself succeeded. Empty when everything went well. While a cleanup step
+   * is pending the checkpoint is kept (phase `cut-over`), and a rerun of the same statement
+   * finishes it without altering the table again.
+   */
+  readonly warnings: readonly string[];
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn';

@@ -2,7 +2,8 @@
  * Plugins and their hooks. A plugin is a named object of optional hooks; hooks run one plugin at
  * a time in registration order (deterministic), each awaited before the next. The exceptions:
  *  - `resume` is a "first" hook: the first plugin returning a value wins, the rest are skipped;
- *  - `onError` / `onCancel` run every plugin even if one throws (their errors become warnings).
+ *  - `afterCutover` / `onSuccess` / `onError` / `onCancel` run every plugin even if one throws (their
+ *    errors become warnings: after the swap the migration has succeeded whatever a hook does).
  * A plugin's `dispose` is pushed on the migration's disposal stack just before its `setup`, so
  * plugins close in reverse order of setup (like avvio) and after everything acquired later.
  */
@@ -35,7 +36,10 @@ export interface PluginHooks {
   verify(ctx: PluginContext): Awaitable<void>;
   /** Last chance to veto or delay cutover (an approval gate waits here). */
   beforeCutover(ctx: PluginContext): Awaitable<void>;
-  /** The tables have been swapped. */
+  /**
+   * The tables have been swapped and the old table cleaned up (or its cleanup failed: then
+   * `result.oldTable` still names it). A throw here is a warning on a successful result.
+   */
   afterCutover(ctx: PluginContext, result: CutoverResult): Awaitable<void>;
   /** The migration completed. */
   onSuccess(ctx: PluginContext, result: MigrationResult): Awaitable<void>;
@@ -102,15 +106,17 @@ export class HookRunner {
     }
   }
 
-  /** Runs the hook on every plugin even if some throw; returns the errors. */
-  async callAll<K extends 'onError' | 'onCancel'>(ctx: PluginContext, hook: K, ...args: HookArgs<K>): Promise<unknown[]> {
-    const errors: unknown[] = [];
+  /** Runs the hook on every plugin even if some throw; returns each failure with its plugin's name. */
+  async callAll<K extends 'progress' | 'afterCutover' | 'onSuccess' | 'onError' | 'onCancel'>(
+    ctx: PluginContext, hook: K, ...args: HookArgs<K>
+  ): Promise<Array<{ plugin: string; error: unknown }>> {
+    const errors: Array<{ plugin: string; error: unknown }> = [];
     for (const plugin of this.plugins) {
       const fn = plugin[hook] as ((c: PluginContext, ...a: HookArgs<K>) => unknown) | undefined;
       try {
         if (fn) await fn.call(plugin, ctx, ...args);
-      } catch (err) {
-        errors.push(err);
+      } catch (error) {
+        errors.push({ plugin: plugin.name, error });
       }
     }
     return errors;

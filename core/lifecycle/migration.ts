@@ -109,11 +109,13 @@ export class Migration implements AsyncDisposable {
       }
       if (!result) throw new MigrationStateError('the phases ended without a result');
       // Done is done: an abort arriving after the last phase (say, after the cutover's RENAME)
-      // must not report a completed migration as cancelled.
-      try {
-        await ctx.hooks.call(ctx, 'onSuccess', result);
-      } catch (err) {
-        ctx.log.warn(`an onSuccess hook failed after the migration completed: ${describe(err)}`);
+      // must not report a completed migration as cancelled, and a failing onSuccess hook is a
+      // warning on the result, never a failure.
+      const failed = await ctx.hooks.callAll(ctx, 'onSuccess', result);
+      if (failed.length > 0) {
+        const warnings = failed.map(({ plugin, error }) => `plugin ${plugin}: onSuccess failed after the migration completed: ${describe(error)}`);
+        for (const w of warnings) ctx.log.warn(w);
+        result = { ...result, warnings: [...result.warnings, ...warnings] };
       }
       ctx.emit({ type: 'done', result });
       return result;
@@ -122,11 +124,11 @@ export class Migration implements AsyncDisposable {
       if (ctx.signal.aborted || err instanceof MigrationCancelledError) {
         const cancelled = err instanceof MigrationCancelledError ? err : asCancellation(ctx.signal.reason);
         if (cancelled !== err && cancelled.cause === undefined) Object.defineProperty(cancelled, 'cause', { value: err });
-        for (const e of await ctx.hooks.callAll(ctx, 'onCancel', cancelled)) ctx.log.warn(`an onCancel hook failed: ${describe(e)}`);
+        for (const { plugin, error } of await ctx.hooks.callAll(ctx, 'onCancel', cancelled)) ctx.log.warn(`plugin ${plugin}: an onCancel hook failed: ${describe(error)}`);
         ctx.emit({ type: 'cancelled', reason: cancelled.message });
         throw cancelled;
       }
-      for (const e of await ctx.hooks.callAll(ctx, 'onError', err)) ctx.log.warn(`an onError hook failed: ${describe(e)}`);
+      for (const { plugin, error } of await ctx.hooks.callAll(ctx, 'onError', err)) ctx.log.warn(`plugin ${plugin}: an onError hook failed: ${describe(error)}`);
       ctx.emit({ type: 'failed', error: describe(err), code: err instanceof SluiceError ? err.code : undefined });
       throw err;
     }

@@ -1,9 +1,9 @@
-/** Phase `cutover`: the atomic swap (core/cutover), then what happens to the old table. */
+/** Phase `cutover`: the atomic swap (core/cutover), then what happens after it (after-swap.ts). */
 import { cutover } from '../cutover/cutover.ts';
-import { chooseOldTableName, finishOldTable } from '../cutover/old-table.ts';
+import { chooseOldTableName } from '../cutover/old-table.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Tokens } from '../tokens.ts';
-import { reportProgress } from './replay-loops.ts';
+import { afterSwap } from './after-swap.ts';
 import { RunStateToken } from './state.ts';
 
 export const cutoverPhase: Phase = {
@@ -25,17 +25,8 @@ export const cutoverPhase: Phase = {
       signal: ctx.signal,
       log: ctx.log,
     });
-    // The tables are swapped: the migration is done. What follows runs to its end even if the
-    // run is being cancelled, so a finished migration is never reported (or left) half-finished.
-    const after = ctx.withSignal(new AbortController().signal);
-    const lockMs = Math.round(swap.lockMs);
-    const kept = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, swap.oldTable);
-    state.cutover = { lockMs, oldTable: kept };
-    state.phase = 'done';
-    await after.hooks.call(after, 'afterCutover', state.cutover);
-    return {
-      schema, table, mode: 'copy', durationMs: Date.now() - state.startedAt,
-      rowsCopied: state.snapshot().rowsCopied, resumed: state.resumed, cutover: state.cutover,
-    };
+    // The tables are swapped: the migration is done. What follows never fails it (warnings on the
+    // result) and runs to its end even if the run is being cancelled.
+    return afterSwap(ctx, { lockMs: swap.lockMs, oldTable: swap.oldTable });
   },
 };

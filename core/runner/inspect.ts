@@ -1,7 +1,7 @@
 /**
  * Phase `inspect`: understand the statement and the table, and refuse early — before anything is
  * created — with a typed one-line error. Then the plugins' `preflight` hooks (the MDL plugin takes
- * its lock there).
+ * its lock there). Last, the plugins' `resume` answer (see after-swap.ts for a rerun after the swap).
  */
 import { InvalidOptionError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
@@ -12,6 +12,7 @@ import { checkTable } from '../preflight/table.ts';
 import { parseAlter } from '../statement/parse.ts';
 import { inspectTable } from '../table/inspect.ts';
 import { Tokens } from '../tokens.ts';
+import { finishEarlierCutover } from './after-swap.ts';
 import { RunStateToken } from './state.ts';
 
 export const inspectPhase: Phase = {
@@ -31,7 +32,13 @@ export const inspectPhase: Phase = {
     checkTable(source, parsed);
     ctx.provide(Tokens.Target, { schema, table: parsed.table, statement: options.statement, parsed });
     ctx.provide(Tokens.Source, source);
-    ctx.resolve(RunStateToken).rowsEstimate = source.rowsEstimate;
+    const state = ctx.resolve(RunStateToken);
+    state.rowsEstimate = source.rowsEstimate;
     await ctx.hooks.call(ctx, 'preflight');
+    // Asked here, under the preflight's lock and before the native phase could alter the table:
+    // a checkpoint saying an earlier run already swapped the tables ends the run here.
+    const point = await ctx.hooks.resume(ctx);
+    state.resumePoint = point;
+    if (point?.cutOver) return finishEarlierCutover(ctx, { ...point, cutOver: point.cutOver });
   },
 };

@@ -8,15 +8,15 @@ export const nativePhase: Phase = {
   name: 'native',
   async run(ctx) {
     const options = ctx.resolve(Tokens.Options);
-    if (!options.tryNative) return;
+    const state = ctx.resolve(RunStateToken);
+    if (!options.tryNative || state.resumePoint) return; // resuming: the shadow table is the plan
     const target = ctx.resolve(Tokens.Target);
     const algorithm = await tryNativeAlter(ctx.resolve(Tokens.Pool), target.schema, target.table, target.parsed, ctx.resolve(Tokens.Flavor), ctx.signal);
     if (!algorithm) return;
     ctx.log.info(`the server altered ${target.schema}.${target.table} in place (ALGORITHM=${algorithm.toUpperCase()}): no copy needed`);
-    const state = ctx.resolve(RunStateToken);
     return {
       schema: target.schema, table: target.table, mode: 'native', durationMs: Date.now() - state.startedAt,
-      rowsCopied: 0, resumed: false, cutover: null,
+      rowsCopied: 0, resumed: false, cutover: null, warnings: [],
     };
   },
 };

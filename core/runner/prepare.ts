@@ -33,7 +33,7 @@ export const preparePhase: Phase = {
     const source = ctx.resolve(Tokens.Source);
     const state = ctx.resolve(RunStateToken);
 
-    const resume = await ctx.hooks.resume(ctx);
+    const resume = state.resumePoint; // asked at the end of inspect
     let shadow: ShadowTable;
     let start: BinlogPosition;
     if (resume) {

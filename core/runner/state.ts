@@ -2,12 +2,14 @@
 import { token } from '../container/tokens.ts';
 import type { Copier } from '../copier/copier.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
-import type { CutoverResult, KeyTuple, ProgressSnapshot } from '../types.ts';
+import type { CutoverResult, KeyTuple, ProgressSnapshot, ResumePoint } from '../types.ts';
 
 export class RunState {
   readonly startedAt = Date.now();
   phase = 'setup';
   resumed = false;
+  /** What the `resume` hook answered (asked once, at the end of inspect; undefined: start fresh). */
+  resumePoint: ResumePoint | undefined;
   /** Rows already copied by earlier runs (from the resume point). */
   rowsCopiedBefore = 0;
   rowsEstimate = 0;

@@ -99,6 +99,35 @@ export class CheckpointFormatError extends ResumeRefusedError {
   }
 }
 
+/**
+ * The checkpoint's binlog position belongs to another server (a failover behind the same host
+ * name, or a checkpoint copied elsewhere) and cannot be translated through GTIDs to this one.
+ */
+export class ServerChangedError extends ResumeRefusedError {
+  constructor(schema: string, checkpoint: string, detail: string, shadow: string) {
+    super(
+      'CHECKPOINT_SERVER_CHANGED',
+      `checkpoint ${q(schema, checkpoint)} was written on another server and its binlog position cannot be used here (${detail})`,
+      `resume on the server that wrote it, or ${startOver(schema, checkpoint, shadow)}`,
+    );
+  }
+}
+
+/**
+ * The checkpoint does not say the tables were swapped, yet the shadow table is gone and an old
+ * table is there: an earlier run probably swapped them and stopped before recording it. Never a
+ * fresh start (that would alter the migrated table again), in strict mode or not.
+ */
+export class PossiblyCutOverError extends SluiceError {
+  constructor(schema: string, checkpoint: string, shadow: string, oldTable: string, table: string) {
+    super(
+      'CHECKPOINT_POSSIBLY_CUT_OVER',
+      `cannot resume: shadow table ${q(schema, shadow)} is gone and ${q(schema, oldTable)} is there, so an earlier run has probably already swapped the tables; ` +
+        `check that ${q(schema, table)} has the new structure, then drop ${q(schema, oldTable)} and ${q(schema, checkpoint)}; nothing was changed`,
+    );
+  }
+}
+
 /** Saving the checkpoint failed: the migration stops and keeps every table, so the next run resumes. */
 export class CheckpointWriteError extends SluiceError {
   constructor(schema: string, checkpoint: string, detail: string, options?: { cause?: unknown }) {

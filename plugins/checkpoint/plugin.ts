@@ -9,6 +9,7 @@ import {
 } from '../../plugin-api.ts';
 import { formatDuration } from '../../plugin-api.ts';
 import { CheckpointWriteError } from './errors.ts';
+import { gtidAt, serverIdentity } from './identity.ts';
 import { checkResume } from './resume-check.ts';
 import { shouldWrite, type LastWrite } from './schedule.ts';
 import { CheckpointTable, type CheckpointRecord } from './table.ts';
@@ -30,6 +31,8 @@ interface RunState {
   lastSeen: ProgressSnapshot | undefined;
   lastWritten: ProgressSnapshot | undefined;
   writes: Promise<unknown>;
+  /** The GTID position last computed, for the binlog position it was computed at (often unchanged). */
+  gtidOf: { file: string; position: number; gtid: string | undefined } | undefined;
 }
 
 export function createCheckpointPlugin(options: ResolvedCheckpointOptions): SluicePlugin {
@@ -39,7 +42,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
   const stateOf = (ctx: PluginContext): RunState => {
     let s = ctx.tryResolve(StateToken);
     if (!s) {
-      s = { offered: false, ready: false, finished: false, last: undefined, lastSeen: undefined, lastWritten: undefined, writes: Promise.resolve() };
+      s = { offered: false, ready: false, finished: false, last: undefined, lastSeen: undefined, lastWritten: undefined, writes: Promise.resolve(), gtidOf: undefined };
       ctx.provide(StateToken, s);
     }
     return s;
@@ -50,13 +53,24 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
     return new CheckpointTable(ctx.resolve(Tokens.Pool), schema, checkpointTableName(table));
   };
 
-  /** Saves a record; writes are serialized so a later snapshot is never overwritten by an earlier one. */
-  const save = (ctx: PluginContext, s: RunState, record: Omit<CheckpointRecord, 'table' | 'statement'>): Promise<void> => {
+  /**
+   * Saves a record with the server's identity and the exact GTID position at the binlog position
+   * (so a resume elsewhere can translate it); writes are serialized so a later snapshot is never
+   * overwritten by an earlier one.
+   */
+  const save = (ctx: PluginContext, s: RunState, record: Omit<CheckpointRecord, 'table' | 'statement' | 'server'>): Promise<void> => {
     const { table, statement } = ctx.resolve(Tokens.Target);
     const cp = tableOf(ctx);
+    const db = ctx.resolve(Tokens.Pool);
+    const flavor = ctx.resolve(Tokens.Flavor);
     const run = s.writes.then(async () => {
       try {
-        await cp.write({ ...record, table, statement });
+        const server = await serverIdentity(db, flavor);
+        const { file, position } = record.binlog;
+        if (s.gtidOf?.file !== file || s.gtidOf.position !== position) s.gtidOf = { file, position, gtid: await gtidAt(db, flavor, record.binlog) };
+        const gtid = s.gtidOf.gtid;
+        const binlog = { file: record.binlog.file, position: record.binlog.position, ...(gtid ? { gtid } : {}) };
+        await cp.write({ ...record, binlog, server, table, statement });
       } catch (err) {
         throw new CheckpointWriteError(cp.schema, cp.name, err instanceof Error ? err.message : String(err), { cause: err });
       }
@@ -73,6 +87,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
       rowsCopied: snapshot.rowsCopied,
       binlog: snapshot.binlog,
       phase: snapshot.phase,
+      ...(snapshot.oldTable ? { oldTable: snapshot.oldTable } : {}),
     });
     s.lastWritten = snapshot;
   };
@@ -97,6 +112,12 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
         statement: target.statement, maxAgeMs: options.maxAgeMs,
       });
       if (decision.kind === 'fresh') return undefined;
+      if (decision.kind === 'stop') throw decision.error;
+      if (decision.kind === 'cut-over') {
+        s.offered = true;
+        s.ready = true;
+        return decision.point;
+      }
       if (decision.kind === 'refused') {
         if (options.strict) throw decision.error;
         ctx.log.warn(`not resuming: ${decision.error.reason}; dropping the checkpoint and starting fresh`);
@@ -106,6 +127,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
       s.offered = true;
       s.ready = true;
       const p = decision.point;
+      if (decision.translated) ctx.log.warn(`the checkpoint was written on another server: ${decision.translated}; resuming from there`);
       ctx.log.info(
         `checkpoint found (written ${decision.updatedAt} UTC, ${formatDuration(decision.ageMs)} ago, phase ${decision.phase}): ` +
         `resuming with ${p.rowsCopied.toLocaleString('en-US')} rows already copied, replay from ${p.binlog.file}:${p.binlog.position}`,
@@ -136,14 +158,16 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
       await saveSnapshot(ctx, s, snapshot);
     },
 
-    async afterCutover(ctx) {
+    async onSuccess(ctx, result) {
       const s = stateOf(ctx);
-      if (s.ready && !s.finished) await drop(ctx, s, 'the cutover succeeded');
-    },
-
-    async onSuccess(ctx) {
-      const s = stateOf(ctx);
-      if (s.ready && !s.finished) await drop(ctx, s, 'the migration succeeded');
+      if (!s.ready || s.finished) return;
+      // A step after the swap failed: keep the checkpoint (phase cut-over), so a rerun of the
+      // same statement finishes the cleanup instead of migrating the table again.
+      if (result.warnings.length > 0) {
+        ctx.log.info(`checkpoint ${tableOf(ctx).name} kept: run the same command again to finish the cleanup`);
+        return;
+      }
+      await drop(ctx, s, 'the migration succeeded');
     },
 
     async onError(ctx, error) {

@@ -1,21 +1,27 @@
 /**
- * Decides whether a run may resume from the checkpoint, checking in order: the shadow table
- * exists; the checkpoint table and its row exist; same statement; same table; a format version
- * this code reads; age within maxAge; the binlog file still on the server. A definitive reason
- * not to resume is returned as a ResumeRefusedError (the caller throws it or starts fresh); any
- * other failure (a lost connection) is thrown as it is.
+ * Decides whether a run may resume from the checkpoint, checking in order: the checkpoint table
+ * and its row exist (else: fresh, or a shadow without checkpoint); same statement; same table; a
+ * format version this code reads; phase `cut-over` (an earlier run swapped the tables: finish its
+ * cleanup, nothing else); the shadow table exists (else, with an old table there, a probable
+ * unrecorded swap: always a stop); every field decodes; age within maxAge; the binlog position
+ * belongs to this server, or translates to it through its GTID position; the binlog is still
+ * there. A definitive reason not to resume is returned as a ResumeRefusedError (the caller throws
+ * it or starts fresh); any other failure (a lost connection) is thrown as it is.
  */
 import {
-  checkpointTableName, queryRows, shadowTableName,
+  checkpointTableName, CUT_OVER_PHASE, oldTableName, queryRows, shadowTableName, swapTableNames,
   type BinlogPosition, type Queryable, type ResumePoint, type ServerFlavor,
 } from '../../plugin-api.ts';
 import { decodeWatermark, WatermarkCodecError } from './codec.ts';
 import { formatDuration } from '../../plugin-api.ts';
 import {
   BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointTooOldError,
-  MismatchedStatementError, MismatchedTableError, ShadowTableMissingError, type ResumeRefusedError,
+  MismatchedStatementError, MismatchedTableError, PossiblyCutOverError, ServerChangedError, ShadowTableMissingError,
+  type ResumeRefusedError,
 } from './errors.ts';
-import { ageMicros, CheckpointTable, existingTables, FORMAT_VERSION } from './table.ts';
+import { describeServer, gtidAt, sameGtidPos, sameServer, serverIdentity } from './identity.ts';
+import { ageMicros, CheckpointTable, existingTables, FORMAT_VERSION, type ServerIdentity } from './table.ts';
+import { findGtidPosition } from './translate.ts';
 
 export interface ResumeCheckInput {
   readonly db: Queryable;
@@ -29,7 +35,15 @@ export interface ResumeCheckInput {
 export type ResumeDecision =
   | { readonly kind: 'fresh' }
   | { readonly kind: 'refused'; readonly error: ResumeRefusedError }
-  | { readonly kind: 'resume'; readonly point: ResumePoint; readonly ageMs: number; readonly updatedAt: string; readonly phase: string };
+  /** Never a fresh start, strict or not: throw it. */
+  | { readonly kind: 'stop'; readonly error: Error }
+  /** An earlier run swapped the tables; only its cleanup remains. */
+  | { readonly kind: 'cut-over'; readonly point: ResumePoint }
+  | {
+    readonly kind: 'resume'; readonly point: ResumePoint; readonly ageMs: number; readonly updatedAt: string; readonly phase: string;
+    /** Set when the saved position belonged to another server and was translated through its GTID position. */
+    readonly translated?: string;
+  };
 
 const ER_NO_SUCH_TABLE = 1146;
 
@@ -40,19 +54,19 @@ export async function checkResume(input: ResumeCheckInput): Promise<ResumeDecisi
   const refuse = (error: ResumeRefusedError): ResumeDecision => ({ kind: 'refused', error });
   const unreadable = (detail: string) => refuse(new CheckpointFormatError(schema, name, detail, shadow));
 
-  const found = await existingTables(db, schema, [shadow, name]);
+  const oldNames = [oldTableName(table), swapTableNames(table).old];
+  const found = await existingTables(db, schema, [shadow, name, ...oldNames]);
   const hasShadow = found.has(shadow);
   if (!found.has(name)) return hasShadow ? refuse(new CheckpointMissingError(schema, shadow, name, 'table')) : { kind: 'fresh' };
-  if (!hasShadow) return refuse(new ShadowTableMissingError(schema, shadow, name));
 
   let rows: Record<string, unknown>[];
   try {
     rows = await new CheckpointTable(db, schema, name).rows();
   } catch (err) {
-    if ((err as { errno?: number }).errno === ER_NO_SUCH_TABLE) return refuse(new CheckpointMissingError(schema, shadow, name, 'table'));
+    if ((err as { errno?: number }).errno === ER_NO_SUCH_TABLE) return hasShadow ? refuse(new CheckpointMissingError(schema, shadow, name, 'table')) : { kind: 'fresh' };
     throw err;
   }
-  if (rows.length === 0) return refuse(new CheckpointMissingError(schema, shadow, name, 'row'));
+  if (rows.length === 0) return hasShadow ? refuse(new CheckpointMissingError(schema, shadow, name, 'row')) : refuse(new ShadowTableMissingError(schema, shadow, name));
   if (rows.length > 1) return unreadable('it holds more than one row');
   const row = rows[0]!;
 
@@ -64,6 +78,16 @@ export async function checkResume(input: ResumeCheckInput): Promise<ResumeDecisi
   const version = Number(row.format_version);
   if (row.format_version === undefined || row.format_version === null || !Number.isInteger(version)) return unreadable('no format version');
   if (version !== FORMAT_VERSION) return unreadable(`format version ${version}; this Sluice reads version ${FORMAT_VERSION}`);
+
+  if (row.phase === CUT_OVER_PHASE) {
+    if (typeof row.old_table !== 'string' || row.old_table === '') return unreadable('phase cut-over without old_table');
+    return { kind: 'cut-over', point: { lowWatermark: 'done', binlog: { file: 'none', position: 4 }, rowsCopied: Number(row.rows_copied) || 0, cutOver: { oldTable: row.old_table } } };
+  }
+  if (!hasShadow) {
+    const old = oldNames.find((n) => found.has(n));
+    if (old) return { kind: 'stop', error: new PossiblyCutOverError(schema, name, shadow, old, table) };
+    return refuse(new ShadowTableMissingError(schema, shadow, name));
+  }
 
   let lowWatermark;
   try {
@@ -90,16 +114,49 @@ export async function checkResume(input: ResumeCheckInput): Promise<ResumeDecisi
     return refuse(new CheckpointTooOldError(schema, name, formatDuration(ageMs), formatDuration(input.maxAgeMs), shadow));
   }
 
-  const gone = await binlogGone(db, input.flavor, binlog);
+  const saved: ServerIdentity = { serverId: String(row.server_id), uuid: typeof row.server_uuid === 'string' && row.server_uuid !== '' ? row.server_uuid : null };
+  if (row.server_id === null || row.server_id === undefined) return unreadable('no server_id');
+  const here = await serverIdentity(db, input.flavor);
+  const where = await positionHere(db, input.flavor, binlog, saved, here);
+  if (typeof where === 'string') return refuse(new ServerChangedError(schema, name, where, shadow));
+  const translated = where === binlog ? undefined
+    : `the checkpoint's ${binlog.file}:${binlog.position} on ${describeServer(saved)} is GTID position ${binlog.gtid}, which is ${where.file}:${where.position} on this server (${describeServer(here)})`;
+
+  const gone = await binlogGone(db, input.flavor, where);
   if (gone) return refuse(new BinlogNotFoundError(schema, name, gone, shadow));
 
   return {
     kind: 'resume',
-    point: { lowWatermark, binlog, rowsCopied },
+    point: { lowWatermark, binlog: where, rowsCopied },
     ageMs,
     updatedAt,
     phase: typeof row.phase === 'string' ? row.phase : 'unknown',
+    ...(translated ? { translated } : {}),
   };
+}
+
+/**
+ * Where replay starts on this server: the saved position when it belongs to this server (same
+ * identity and, on MariaDB with a GTID saved, the same GTID position at that offset: a server with
+ * the same server_id and other binlogs is another server); else the saved GTID position's place in
+ * this server's binlogs (MariaDB). A string says why neither works.
+ */
+async function positionHere(
+  db: Queryable, flavor: ServerFlavor, saved: BinlogPosition, from: ServerIdentity, here: ServerIdentity,
+): Promise<BinlogPosition | string> {
+  const same = sameServer(from, here);
+  if (same && !(flavor.mariadb && saved.gtid !== undefined)) return saved;
+  if (same) {
+    if ((await binlogGone(db, flavor, saved)) !== undefined) return saved; // purged here: BinlogNotFoundError
+    const at = await gtidAt(db, flavor, saved);
+    if (at !== undefined && sameGtidPos(at, saved.gtid!)) return saved;
+  }
+  const who = same ? `this server (${describeServer(here)}) has other binlogs than the one that wrote it` : `it was written on ${describeServer(from)}, this is ${describeServer(here)}`;
+  if (saved.gtid === undefined) return `${who}, and it holds no GTID position to translate ${saved.file}:${saved.position} with`;
+  if (!flavor.mariadb) return `${who}; translating a position through GTIDs is implemented for MariaDB only`;
+  const found = await findGtidPosition(db, saved.gtid);
+  if (!found) return `${who}, and no position in this server's binlogs has GTID position ${saved.gtid} (not a replica that applied it, or its binlogs were purged)`;
+  return { ...found, gtid: saved.gtid };
 }
 
 /**

@@ -7,8 +7,21 @@ import mysql from 'mysql2/promise';
 import { queryRows, type BinlogPosition, type Queryable } from '../../plugin-api.ts';
 import { encodeWatermark, type Watermark } from './codec.ts';
 
-/** Bumped when the row's meaning changes; a run refuses a version it does not know. */
-export const FORMAT_VERSION = 1;
+/**
+ * Bumped when the row's meaning changes; a run refuses a version it does not know. Version 2 added
+ * the server's identity (server_id, server_uuid), binlog_gtid as the exact GTID position at
+ * binlog_file:binlog_position, and old_table (phase `cut-over`). Version 1 rows are refused
+ * (CheckpointFormatError): they cannot say which server their position belongs to.
+ */
+export const FORMAT_VERSION = 2;
+
+/** Which server a checkpoint's binlog position belongs to. */
+export interface ServerIdentity {
+  /** @@server_id, as a decimal string. */
+  readonly serverId: string;
+  /** @@server_uuid (MySQL); null on MariaDB, which has none. */
+  readonly uuid: string | null;
+}
 
 /** What one checkpoint write saves. */
 export interface CheckpointRecord {
@@ -16,8 +29,13 @@ export interface CheckpointRecord {
   readonly statement: string;
   readonly lowWatermark: Watermark;
   readonly rowsCopied: number;
+  /** Its gtid, when set, is the server's exact GTID position at file:position. */
   readonly binlog: BinlogPosition;
   readonly phase: string;
+  /** The server the binlog position belongs to. */
+  readonly server: ServerIdentity;
+  /** Phase `cut-over` only: where the original table is after the swap. */
+  readonly oldTable?: string;
 }
 
 export class CheckpointTable {
@@ -45,7 +63,10 @@ export class CheckpointTable {
         binlog_file VARCHAR(512) NOT NULL,
         binlog_position BIGINT UNSIGNED NOT NULL,
         binlog_gtid TEXT NULL,
+        server_id BIGINT UNSIGNED NOT NULL,
+        server_uuid VARCHAR(64) NULL,
         phase VARCHAR(64) NOT NULL,
+        old_table VARCHAR(64) NULL,
         created_at DATETIME(6) NOT NULL,
         updated_at DATETIME(6) NOT NULL
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT=?`,
@@ -61,16 +82,18 @@ export class CheckpointTable {
   async write(record: CheckpointRecord): Promise<void> {
     const values = [
       FORMAT_VERSION, record.table, record.statement, encodeWatermark(record.lowWatermark), record.rowsCopied,
-      record.binlog.file, record.binlog.position, record.binlog.gtid ?? null, record.phase,
+      record.binlog.file, record.binlog.position, record.binlog.gtid ?? null, record.server.serverId, record.server.uuid,
+      record.phase, record.oldTable ?? null,
     ];
     await this.#db.query(
       `INSERT INTO ${this.#qualified} (id, format_version, table_name, statement, low_watermark, rows_copied,
-         binlog_file, binlog_position, binlog_gtid, phase, created_at, updated_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
+         binlog_file, binlog_position, binlog_gtid, server_id, server_uuid, phase, old_table, created_at, updated_at)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
        ON DUPLICATE KEY UPDATE format_version = VALUES(format_version), table_name = VALUES(table_name),
          statement = VALUES(statement), low_watermark = VALUES(low_watermark), rows_copied = VALUES(rows_copied),
          binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position), binlog_gtid = VALUES(binlog_gtid),
-         phase = VALUES(phase), updated_at = VALUES(updated_at)`,
+         server_id = VALUES(server_id), server_uuid = VALUES(server_uuid), phase = VALUES(phase),
+         old_table = VALUES(old_table), updated_at = VALUES(updated_at)`,
       values,
     );
   }

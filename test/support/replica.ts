@@ -18,6 +18,8 @@ export interface ReplicaSandboxOptions {
   wildDoTable?: string;
   /** The primary (default: testServer()). */
   primary?: ServerInfo;
+  /** More mariadbd options, e.g. --log-slave-updates (a failover candidate logs what it replicates). */
+  extraArgs?: string[];
 }
 
 type Row = Record<string, unknown>;
@@ -35,7 +37,7 @@ export class ReplicaSandbox {
       port,
       name: options.name ?? `${port}-replica`,
       serverId: options.serverId ?? 2,
-      extraArgs: this.#wild ? [`--replicate-wild-do-table=${this.#wild}`] : [],
+      extraArgs: [...(this.#wild ? [`--replicate-wild-do-table=${this.#wild}`] : []), ...(options.extraArgs ?? [])],
     };
     this.primary = options.primary ?? testServer();
   }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { checkResume } from '../../plugins/checkpoint/resume-check.ts';
 import {
   BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointTooOldError, MismatchedStatementError,
-  MismatchedTableError, ShadowTableMissingError,
+  MismatchedTableError, PossiblyCutOverError, ServerChangedError, ShadowTableMissingError,
 } from '../../plugins/checkpoint/index.ts';
 import type { Queryable, ServerFlavor } from '../../mod.ts';
 
@@ -21,12 +21,15 @@ interface Server {
   ageMicros?: number;
   binlogs?: Array<{ Log_name: string; File_size: number }>;
   gtidSubset?: number;
+  serverId?: number;
+  /** What BINLOG_GTID_POS answers (default null). */
+  gtidAt?: string | null;
 }
 
 function goodRow(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id: 1, format_version: 1, table_name: 't', statement: STATEMENT, low_watermark: '[1200]', rows_copied: '1200',
-    binlog_file: 'binlog.000002', binlog_position: '4711', binlog_gtid: null, phase: 'copy',
+    id: 1, format_version: 2, table_name: 't', statement: STATEMENT, low_watermark: '[1200]', rows_copied: '1200',
+    binlog_file: 'binlog.000002', binlog_position: '4711', binlog_gtid: null, server_id: '1', server_uuid: null, phase: 'copy', old_table: null,
     created_at: '2026-01-01 00:00:00.000000', updated_at: '2026-01-01 00:10:00.000000', ...over,
   };
 }
@@ -46,6 +49,9 @@ function fakeDb(server: Server, log: string[] = []): Queryable {
       if (sql.includes('TIMESTAMPDIFF')) return [[{ age: server.ageMicros ?? 60_000_000 }]];
       if (sql === 'SHOW BINARY LOGS') return [server.binlogs ?? [{ Log_name: 'binlog.000002', File_size: 90_000 }, { Log_name: 'binlog.000003', File_size: 400 }]];
       if (sql.includes('GTID_SUBSET')) return [[{ ok: server.gtidSubset ?? 1 }]];
+      if (sql.includes('@@GLOBAL.server_id')) return [[{ id: server.serverId ?? 1, uuid: null }]];
+      if (sql.includes('BINLOG_GTID_POS')) return [[{ g: server.gtidAt ?? null }]];
+      if (sql.startsWith('SHOW BINLOG EVENTS')) return [[]];
       throw new Error(`unexpected query ${sql}`);
     }) as never,
   };
@@ -73,7 +79,7 @@ test('a usable checkpoint gives the resume point, decoded', async () => {
   const d = await checkResume(input({ tables: BOTH }));
   assert.equal(d.kind, 'resume');
   assert.deepEqual((d as { point: unknown }).point, { lowWatermark: [1200], binlog: { file: 'binlog.000002', position: 4711 }, rowsCopied: 1200 });
-  const done = await checkResume(input({ tables: BOTH, rows: [goodRow({ low_watermark: '"done"', binlog_gtid: '0-1-42' })] }));
+  const done = await checkResume(input({ tables: BOTH, gtidAt: '0-1-42', rows: [goodRow({ low_watermark: '"done"', binlog_gtid: '0-1-42' })] }));
   assert.deepEqual((done as { point: unknown }).point, { lowWatermark: 'done', binlog: { file: 'binlog.000002', position: 4711, gtid: '0-1-42' }, rowsCopied: 1200 });
 });
 
@@ -95,7 +101,7 @@ test('each definitive reason is its typed error', async () => {
 
 test('an unreadable row is a CheckpointFormatError, whatever is wrong with it', async () => {
   const bad: Array<Record<string, unknown>> = [
-    { format_version: 2 }, { format_version: null }, { format_version: undefined }, { low_watermark: '[' }, { low_watermark: '[]' },
+    { format_version: 1 }, { format_version: null }, { format_version: undefined }, { low_watermark: '[' }, { low_watermark: '[]' },
     { low_watermark: '[{"$hex":"zz"}]' }, { rows_copied: '-1' }, { binlog_file: '' }, { binlog_position: 'x' }, { binlog_gtid: 5 },
     { updated_at: null },
   ];
@@ -145,4 +151,31 @@ test('refusal messages are one line, name the tables and say what to do', async 
     assert.equal(typeof (e as { code?: unknown }).code, 'string');
   }
   assert.match(errors[3]!.message, /last written 1h1m ago, more than the maximum age 1h0m/);
+});
+
+test('a checkpoint saying cut-over is the finished swap: no shadow, age or binlog check', async () => {
+  const d = await checkResume(input({ tables: ['_t_chkpnt', '_t_old'], ageMicros: 9e12, binlogs: [], rows: [goodRow({ phase: 'cut-over', old_table: '_t_old' })] }));
+  assert.equal(d.kind, 'cut-over');
+  assert.deepEqual((d as { point: { cutOver?: unknown } }).point.cutOver, { oldTable: '_t_old' });
+  assert.ok(await refused({ tables: ['_t_chkpnt'], rows: [goodRow({ phase: 'cut-over' })] }) instanceof CheckpointFormatError, 'no old_table');
+});
+
+test('shadow gone and an old table there: a probable unrecorded swap stops the run, strict or not', async () => {
+  for (const old of ['_t_old', 't~old']) {
+    const d = await checkResume(input({ tables: ['_t_chkpnt', old], rows: [goodRow({ phase: 'cutover' })] }));
+    assert.equal(d.kind, 'stop');
+    assert.ok((d as { error: Error }).error instanceof PossiblyCutOverError);
+    assert.match((d as { error: Error }).error.message, new RegExp(`\\.\`${old}\` is there.*nothing was changed$`));
+  }
+});
+
+test('a position from another server: refused without a GTID to translate it with, and when the GTID is nowhere here', async () => {
+  const other = await refused({ tables: BOTH, serverId: 7 });
+  assert.ok(other instanceof ServerChangedError);
+  assert.match(other.message, /written on server_id 1, this is server_id 7, and it holds no GTID position/);
+  const sameIdOtherBinlogs = await refused({ tables: BOTH, gtidAt: '0-1-9', binlogs: [{ Log_name: 'binlog.000002', File_size: 90_000 }], rows: [goodRow({ binlog_gtid: '0-1-42' })] });
+  assert.ok(sameIdOtherBinlogs instanceof ServerChangedError, sameIdOtherBinlogs.message);
+  assert.match(sameIdOtherBinlogs.message, /has other binlogs .*no position in this server's binlogs has GTID position 0-1-42/);
+  const mysql = await refused({ tables: BOTH, serverId: 7, rows: [goodRow({ binlog_gtid: '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5' })] }, { flavor: MYSQL });
+  assert.match(mysql.message, /MariaDB only/);
 });

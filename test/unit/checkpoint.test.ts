@@ -21,7 +21,7 @@ test('bad durations are refused at once with a one-line CheckpointOptionError na
 test('checkpointPlugin validates its options up front and is named checkpoint', () => {
   const p = checkpointPlugin();
   assert.equal(p.name, 'checkpoint');
-  for (const hook of ['resume', 'beforeCopy', 'progress', 'afterCutover', 'onSuccess', 'onError', 'onCancel']) {
+  for (const hook of ['resume', 'beforeCopy', 'progress', 'onSuccess', 'onError', 'onCancel']) {
     assert.equal(typeof (p as unknown as Record<string, unknown>)[hook], 'function', hook);
   }
   assert.throws(() => checkpointPlugin({ interval: 'soon' }), CheckpointOptionError);
