@@ -117,6 +117,20 @@ test('the password never appears in output, even when the server rejects it', as
   assert.ok(!ok.stdout.includes(testServer().password) && !ok.stderr.includes(testServer().password));
 });
 
+test('a malformed --replica is refused (exit 2, nothing changed) without echoing any part of it', async () => {
+  await makeTable('t_dsn', 10);
+  const created = await showCreate('t_dsn');
+  const cases = ['user:Sekr1t-A@127.0.0.1:3306', 'notadsn:Sekr1t-B', 'mysql://u:Sekr1t-C@127.0.0.1:port']; // more shapes: test/unit/throttler-replica.test.ts
+  for (const dsn of cases) {
+    // runCli fails the test if any of the secrets shows in the output
+    const r = await runCli([...connectionFlags(DB), '--replica', dsn, '--statement', 'ALTER TABLE t_dsn ADD INDEX (v)'], { secrets: [dsn, /Sekr1t-\w/.exec(dsn)![0]] });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^migrate: error: replicas\[0\] .*not shown: it may hold a password.*mysql:\/\/user:(password|\*\*\*)@host:port$/m);
+  }
+  assert.equal(await showCreate('t_dsn'), created);
+  assert.deepEqual((await tables()).filter((t) => t.startsWith('_t_dsn')), []);
+});
+
 test('--json prints one event per line: phases, logs and the result', async () => {
   await makeTable('t_json', 2000);
   const r = await runCli([...connectionFlags(DB), '--json', '--no-native', '--statement', 'ALTER TABLE t_json MODIFY n BIGINT NULL']);
