@@ -74,7 +74,7 @@ export { checkpointPlugin, type CheckpointPluginOptions };
 export { LockAcquireError, LockHeldError, LockLostError, MdlOptionError } from './plugins/mdl/index.ts';
 export { mdlPlugin, type MdlPluginOptions };
 export {
-  CriticalLoadError, NotAReplicaError, ThrottlerOptionError, ManualPause, queryThrottler, loadThrottler,
+  CriticalLoadError, NotAReplicaError, ThrottleCheckFailedError, ThrottlerOptionError, ThrottlerUnavailableError, ManualPause, queryThrottler, loadThrottler,
   pauseFileThrottler, replicaLagThrottler, type Throttler, type ThrottleState,
 } from './plugins/throttler/index.ts';
 export { throttlerPlugin, type ThrottlerPluginOptions };

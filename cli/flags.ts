@@ -28,6 +28,7 @@ Throttling (the copier pauses; replay never does):
   --max-replica-lag DUR    pause while a replica lags more (default 10s)
   --pause-file PATH        pause while this file exists
   --throttle-query SQL     pause while this query returns non-zero
+  --throttle-fail-after D  stop (keeping the checkpoint) when throttle checks fail this long (default 5m)
 Output:
   --config PATH            config file (default: search for migrate.config.* / .migraterc*)
   --json                   machine-readable events, one JSON object per line on stdout
@@ -65,7 +66,8 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
         'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
         'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
-        'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
+        'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' },
+        'throttle-fail-after': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
       },
     }));
@@ -104,6 +106,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (values['max-replica-lag'] !== undefined) throttle.maxReplicaLag = values['max-replica-lag'];
   if (values['pause-file'] !== undefined) throttle.pauseFile = values['pause-file'];
   if (values['throttle-query'] !== undefined) throttle.throttleQuery = values['throttle-query'];
+  if (values['throttle-fail-after'] !== undefined) throttle.failAfter = values['throttle-fail-after'];
   if (Object.keys(throttle).length > 0) overrides.throttle = throttle;
   return {
     config: values.config,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import {
   AlterRejectedError, createMigration, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
-  ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError, redactText,
+  ShadowPrimaryKeyError, SluiceError, TableNotFoundError, ThrottlerUnavailableError, TriggersError, UnsupportedAlterError, redactText,
   type Migration, type MigrationOptions, type MigrationResult,
 } from '../mod.ts';
 
@@ -44,7 +44,7 @@ function summary(r: MigrationResult): string {
 const REFUSALS = [
   InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, ForeignKeyError,
   TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
-  AlterRejectedError, ShadowPrimaryKeyError,
+  AlterRejectedError, ShadowPrimaryKeyError, ThrottlerUnavailableError,
 ];
 
 function isUsageError(err: unknown): boolean {
@@ -98,7 +98,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const loaded = await loadConfig(flags.config);
     const merged = mergeConfig(loaded.config, flags.overrides);
-    secrets = merged.connection?.password ? [merged.connection.password] : [];
+    // the connection's password, and every replica DSN whole (malformed ones are never echoed; this is a second guard)
+    secrets = [merged.connection?.password, ...(merged.throttle?.replicas ?? [])].filter((s): s is string => typeof s === 'string' && s !== '');
     const plugins = await loadPlugins(merged.plugins, loaded.filepath);
     const options = { ...merged, plugins } as MigrationOptions;
     await using migration = await createMigration(options);

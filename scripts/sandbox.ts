@@ -54,6 +54,8 @@ export const AUX_PORTS = {
   secondServer: 20,
   /** a second replica */
   replica2: 30,
+  /** a port where nothing listens (tests of unreachable servers) */
+  nothing: 40,
   /** the test that starts a sandbox from an empty data directory */
   freshStart: 92,
 } as const;

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'mysql2/promise';
-import { testServer } from '../../scripts/sandbox.ts';
+import { auxPort, testServer } from '../../scripts/sandbox.ts';
 import { freshDatabase } from '../support/db.ts';
 import { connectionFlags, runCli, startCli, startCliInTerminal } from '../support/cli.ts';
 
@@ -129,6 +129,24 @@ test('a malformed --replica is refused (exit 2, nothing changed) without echoing
   }
   assert.equal(await showCreate('t_dsn'), created);
   assert.deepEqual((await tables()).filter((t) => t.startsWith('_t_dsn')), []);
+});
+
+test('a replica that cannot be reached, or a throttle query that fails, is refused at start: exit 2, nothing created', async () => {
+  await makeTable('t_unchecked', 10);
+  const created = await showCreate('t_unchecked');
+  const cases: Array<[string[], RegExp]> = [
+    [['--replica', `mysql://repl:Unseen-Pw-2@127.0.0.1:${auxPort('nothing')}`], new RegExp(`cannot check the throttlers.*replica repl@127\\.0\\.0\\.1:${auxPort('nothing')} unreadable`)],
+    [['--throttle-query', 'SELECT COUNT(*) FROM no_such_table'], /cannot check the throttlers.*throttleQuery check failed .*no_such_table/],
+  ];
+  for (const [flags, pattern] of cases) {
+    const r = await runCli([...connectionFlags(DB), '--no-native', ...flags, '--statement', 'ALTER TABLE t_unchecked ADD INDEX (v)']);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('migrate: error:'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, pattern);
+  }
+  assert.equal(await showCreate('t_unchecked'), created);
+  assert.deepEqual((await tables()).filter((t) => t.startsWith('_t_unchecked')), []);
 });
 
 test('--json prints one event per line: phases, logs and the result', async () => {
