@@ -106,7 +106,8 @@ function which(cmd: string): string | undefined {
   return undefined;
 }
 
-function ensureInstalled(): { mariadbd: string; installDb: string } {
+/** The mariadbd and mariadb-install-db binaries (installed with apt-get when missing and running as root). */
+export function ensureInstalled(): { mariadbd: string; installDb: string } {
   let mariadbd = which('mariadbd');
   let installDb = which('mariadb-install-db');
   if (mariadbd && installDb) return { mariadbd, installDb };

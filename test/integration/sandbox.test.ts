@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import ZongJi from '@vlasky/zongji';
-import { auxPort, SandboxPortError, startSandbox, stopSandbox, resetSandbox } from '../../scripts/sandbox.ts';
+import { auxPort, ensureInstalled, SandboxPortError, startSandbox, stopSandbox, resetSandbox } from '../../scripts/sandbox.ts';
 import { currentBinlogPosition, driverOptions } from '../../core/connection/connection.ts';
 import { freshDatabase, testConnection } from '../support/db.ts';
 
@@ -72,9 +72,10 @@ test('the test server has the binlog in ROW/FULL and zongji reads our row events
 async function foreignServer(port: number): Promise<{ root: mysql.ConnectionOptions; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-foreign-'));
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
-  const install = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot], { encoding: 'utf8' });
+  const { mariadbd, installDb } = ensureInstalled();
+  const install = spawnSync(installDb, ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot], { encoding: 'utf8' });
   assert.equal(install.status, 0, install.stderr);
-  const child = spawn('mariadbd', [
+  const child = spawn(mariadbd, [
     '--no-defaults', `--datadir=${join(dir, 'data')}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${join(dir, 'sock')}`,
     `--pid-file=${join(dir, 'pid')}`, '--skip-name-resolve', '--innodb-buffer-pool-size=16M', ...asRoot,
   ], { stdio: 'ignore' });

@@ -33,7 +33,7 @@ export function connectionFlags(database: string): string[] {
 }
 
 /** Every password this run could leak. */
-function secretsOf(args: readonly string[], env: NodeJS.ProcessEnv, extra: readonly string[] = []): string[] {
+export function secretsOf(args: readonly string[], env: NodeJS.ProcessEnv, extra: readonly string[] = []): string[] {
   const found = [testServer().password, env.MYSQL_PWD ?? '', ...extra];
   args.forEach((arg, i) => {
     if (arg === '--password' && args[i + 1]) found.push(args[i + 1]!);
