@@ -256,8 +256,9 @@ test('Ctrl-C on a real terminal, with the spinner showing, cancels: exit 130, sh
 
 test('a second Ctrl-C after the grace period exits at once when the run does not stop; the checkpoint is kept and a rerun resumes', async () => {
   await makeTable('t_stuck', 60000);
-  // A run that does not settle after cancel (like a statement stuck on a lost network path).
-  const dir = await slowConfigDir(`export default { name: 'stuck', async onCancel() { await new Promise((r) => setTimeout(r, 600_000)); } };\n`);
+  // A run that does not stop after cancel, nor dispose (like a statement or a close stuck on a lost network path).
+  const dir = await slowConfigDir(`const hang = () => new Promise((r) => setTimeout(r, 600_000));
+    export default { name: 'stuck', onCancel: hang, dispose: hang };\n`);
   const args = [...connectionFlags(DB), '--no-native', '--target-chunk-time', '20', '--statement', 'ALTER TABLE t_stuck ADD COLUMN s INT NULL'];
   const term = startCliInTerminal(args, { cwd: dir });
   let exited = false;
