@@ -22,7 +22,7 @@ import {
 import { DEFAULT_METRICS_HOST, metricsPlugin, type MetricsPluginOptions } from './plugins/metrics/index.ts';
 import { DEFAULT_REFRESH_MS, lockName, mdlPlugin, type MdlPluginOptions } from './plugins/mdl/index.ts';
 import {
-  DEFAULT_INTERVAL_MS as THROTTLE_INTERVAL_MS, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS, throttlerPlugin,
+  DEFAULT_FAIL_AFTER_MS as THROTTLE_FAIL_AFTER_MS, DEFAULT_INTERVAL_MS as THROTTLE_INTERVAL_MS, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS, throttlerPlugin,
   type ThrottlerPluginOptions,
 } from './plugins/throttler/index.ts';
 
@@ -89,6 +89,7 @@ export function configDefaults(): SluiceConfig {
     throttle: {
       maxLoad: 0, criticalLoad: 0, maxReplicaLag: formatDuration(DEFAULT_MAX_REPLICA_LAG_MS),
       lagReadTimeout: formatDuration(DEFAULT_LAG_READ_TIMEOUT_MS), interval: formatDuration(THROTTLE_INTERVAL_MS),
+      failAfter: formatDuration(THROTTLE_FAIL_AFTER_MS),
     },
     lock: { refreshInterval: formatDuration(DEFAULT_REFRESH_MS) },
     checkpoint: { strict: false, interval: CHECKPOINT_INTERVAL, maxAge: CHECKPOINT_MAX_AGE },
@@ -126,7 +127,7 @@ export { checkpointPlugin, type CheckpointPluginOptions };
 export { LockAcquireError, LockHeldError, LockLostError, MdlOptionError } from './plugins/mdl/index.ts';
 export { lockName, mdlPlugin, type MdlPluginOptions };
 export {
-  CriticalLoadError, NotAReplicaError, ThrottlerOptionError, ManualPause, queryThrottler, loadThrottler,
+  CriticalLoadError, NotAReplicaError, ThrottleCheckFailedError, ThrottlerOptionError, ThrottlerUnavailableError, ManualPause, queryThrottler, loadThrottler,
   pauseFileThrottler, replicaLagThrottler, type Throttler, type ThrottleState,
 } from './plugins/throttler/index.ts';
 export { throttlerPlugin, type ThrottlerPluginOptions };

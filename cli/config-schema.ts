@@ -47,6 +47,7 @@ const throttle = z.strictObject({
   lagReadTimeout: duration.optional(),
   pauseFile: z.string().optional(),
   throttleQuery: z.string().optional(),
+  failAfter: duration.optional(),
   throttlers: z.array(z.looseObject({})).optional(),
   interval: duration.optional(),
 });

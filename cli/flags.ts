@@ -42,6 +42,7 @@ Throttling (the copier pauses; replay never does):
   --max-replica-lag DUR    pause while a replica lags more (default ${String(D.throttle?.maxReplicaLag)})
   --pause-file PATH        pause while this file exists (default none)
   --throttle-query SQL     pause while this query returns non-zero (default none)
+  --throttle-fail-after D  stop (keeping the checkpoint) when throttle checks fail this long (default ${String(D.throttle?.failAfter)})
 gh-ost hooks (plugins/hooks: gh-ost-on-startup*, -on-before-cut-over*, … with GH_OST_* variables):
   --hooks-path DIR         run the hooks in DIR (default none: off)
   --hooks-hint S  --hooks-hint-owner S  --hooks-hint-token S   passed as GH_OST_HOOKS_HINT* (default empty)
@@ -101,7 +102,8 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
         'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
         'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
-        'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
+        'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' },
+        'throttle-fail-after': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         'ask-pass': { type: 'boolean' }, 'defaults-file': { type: 'string' }, 'print-config': { type: 'boolean' },
         table: { type: 'string' }, yes: { type: 'boolean' },
@@ -159,6 +161,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   if (values['max-replica-lag'] !== undefined) throttle.maxReplicaLag = values['max-replica-lag'];
   if (values['pause-file'] !== undefined) throttle.pauseFile = values['pause-file'];
   if (values['throttle-query'] !== undefined) throttle.throttleQuery = values['throttle-query'];
+  if (values['throttle-fail-after'] !== undefined) throttle.failAfter = values['throttle-fail-after'];
   if (Object.keys(throttle).length > 0) overrides.throttle = throttle;
   const metrics: Record<string, unknown> = {};
   if (values['metrics-port'] !== undefined) metrics.port = intFlag('metrics-port', values['metrics-port']);
@@ -200,7 +203,7 @@ const FLAG_PATHS: Record<string, string> = {
   'no-native': 'tryNative', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
   'checkpoint-max-age': 'checkpoint.maxAge', 'max-load': 'throttle.maxLoad', 'critical-load': 'throttle.criticalLoad',
   replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',
-  'throttle-query': 'throttle.throttleQuery', 'hooks-path': 'hooks.path', 'hooks-hint': 'hooks.hint',
+  'throttle-query': 'throttle.throttleQuery', 'throttle-fail-after': 'throttle.failAfter', 'hooks-path': 'hooks.path', 'hooks-hint': 'hooks.hint',
   'hooks-hint-owner': 'hooks.hintOwner', 'hooks-hint-token': 'hooks.hintToken', 'hooks-status-interval': 'hooks.statusInterval',
   'hooks-timeout': 'hooks.timeout', 'metrics-port': 'metrics.port', 'metrics-host': 'metrics.host',
 };

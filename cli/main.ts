@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import {
   AlterRejectedError, ConnectFailedError, createMigration, HooksOptionError, MetricsOptionError, MetricsServerError, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MigrationRunningError, MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
-  ShadowPrimaryKeyError, SluiceError, TableNotFoundError, TriggersError, UnsupportedAlterError, redactText,
+  ShadowPrimaryKeyError, SluiceError, TableNotFoundError, ThrottlerUnavailableError, TriggersError, UnsupportedAlterError, redactText,
   type Migration, type MigrationOptions, type MigrationResult,
 } from '../mod.ts';
 
@@ -19,6 +19,9 @@ import { createReporter } from './progress.ts';
 
 export { EXIT } from './exit.ts';
 import { EXIT } from './exit.ts';
+
+/** A second SIGINT/SIGTERM sooner than this after the first is absorbed; a later one exits at once. */
+const SIGNAL_GRACE_MS = 2000;
 
 /** The package version, from source (cli/) or from the build (dist/cli/). */
 function version(): string {
@@ -45,7 +48,7 @@ const REFUSALS = [
   InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, ForeignKeyError,
   TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
   AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError, MigrationRunningError, HooksOptionError, MetricsOptionError,
-  MetricsServerError,
+  MetricsServerError, ThrottlerUnavailableError,
 ];
 
 function isUsageError(err: unknown): boolean {
@@ -69,22 +72,41 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   let signalled: NodeJS.Signals | undefined;
+  let signalledAt = 0;
   let current: Migration | undefined;
   let disposed = false;
-  // Installed for the whole run: a signal while disposing (releasing the lock, closing connections)
-  // is absorbed instead of killing the process; once everything is disposed, a signal just exits.
+  const reporter = createReporter({ json: flags.json, quiet: flags.quiet, stdout: process.stdout, stderr: process.stderr });
+  const interruptedCode = () => (signalled === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint);
+  /** The final error line: on the spinner or stderr, and on stderr with --json (stdout holds only events). */
+  const failLine = (line: string) => {
+    reporter.fail(redactText(line, secrets));
+    if (flags.json) stderrLine(line);
+  };
+  // Installed for the whole run. The first signal cancels: the run stops, the migration is disposed
+  // (lock released, checkpoint kept), then the process exits. A second signal within the grace
+  // period is absorbed (an impatient double press never cuts disposal short); one after it exits at
+  // once, without waiting for the run to settle: nothing is dropped, so the checkpoint stays. Once
+  // everything is disposed, a signal just exits.
   const onSignal = (sig: NodeJS.Signals) => {
     if (disposed) process.exit(process.exitCode ?? (sig === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint));
-    signalled ??= sig;
-    current?.cancel(`received ${sig}`);
+    if (signalled === undefined) {
+      signalled = sig;
+      signalledAt = performance.now();
+      reporter.note(`received ${sig}: cancelling, keeping the checkpoint (interrupt again after ${SIGNAL_GRACE_MS / 1000} s to exit at once)`);
+      current?.cancel(`received ${sig}`);
+      return;
+    }
+    if (performance.now() - signalledAt < SIGNAL_GRACE_MS) return;
+    failLine(`received ${sig} again: exiting without waiting for the run to stop; nothing was dropped, the checkpoint is kept: run the same command again to resume`);
+    process.exit(interruptedCode());
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const reporter = createReporter({ json: flags.json, quiet: flags.quiet, stdout: process.stdout, stderr: process.stderr });
   try {
     const settings = await resolveSettings(flags);
     const merged = settings.config;
-    secrets = merged.connection?.password ? [merged.connection.password] : [];
+    // the connection's password, and every replica DSN whole (malformed ones are never echoed; this is a second guard)
+    secrets = [merged.connection?.password, ...(merged.throttle?.replicas ?? [])].filter((s): s is string => typeof s === 'string' && s !== '');
     if (flags.printConfig) {
       process.stdout.write(`${formatSettings(settings, flags.json)}\n`);
       return EXIT.ok;
@@ -104,13 +126,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof MigrationCancelledError) {
-      reporter.fail(redactText(message, secrets));
-      if (flags.json) stderrLine(message);
-      return signalled === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+      failLine(message);
+      return interruptedCode();
     }
     const line = err instanceof SluiceError ? message : `${message} (${(err as { code?: string }).code ?? 'unexpected error'})`;
-    if (flags.json) stderrLine(line);
-    else reporter.fail(redactText(line, secrets));
+    failLine(line);
     return isUsageError(err) ? EXIT.usage : EXIT.failed;
   } finally {
     disposed = true;

@@ -10,6 +10,8 @@ export interface Reporter {
   onEvent(event: MigrationEvent): void;
   succeed(line: string): void;
   fail(line: string): void;
+  /** A line from the CLI itself (e.g. what a signal does), on stderr, also with --json and --quiet. */
+  note(line: string): void;
 }
 
 const PLAIN_INTERVAL_MS = 5000;
@@ -29,11 +31,14 @@ export function createReporter(opts: { json: boolean; quiet: boolean; stdout: No
       onEvent: (event) => stdout.write(`${JSON.stringify(event)}\n`),
       succeed: () => {},
       fail: () => {},
+      note: (line) => stderr.write(`migrate: ${line}\n`),
     };
   }
   const tty = Boolean(stderr.isTTY) && (stderr.columns ?? 0) > 0 && !process.env.CI;
   if (tty && !opts.quiet) {
-    const spinner: Ora = ora({ text: 'starting', stream: stderr }).start();
+    // discardStdin: false — ora would put the terminal in raw mode, where Ctrl-C is a byte on stdin
+    // that ora 9 never reads (stdin stays paused): no SIGINT at all. Cooked mode lets the terminal send it.
+    const spinner: Ora = ora({ text: 'starting', stream: stderr, discardStdin: false }).start();
     return {
       onEvent(event) {
         if (event.type === 'phase' && event.state === 'start') spinner.text = event.phase;
@@ -46,6 +51,11 @@ export function createReporter(opts: { json: boolean; quiet: boolean; stdout: No
       },
       succeed: (line) => spinner.succeed(line),
       fail: (line) => spinner.fail(line),
+      note(line) {
+        spinner.clear();
+        stderr.write(`${line}\n`);
+        spinner.render();
+      },
     };
   }
   let lastPrinted = 0;
@@ -61,5 +71,6 @@ export function createReporter(opts: { json: boolean; quiet: boolean; stdout: No
     },
     succeed: (line) => stderr.write(`migrate: ${line}\n`),
     fail: (line) => stderr.write(`migrate: error: ${line}\n`),
+    note: (line) => stderr.write(`migrate: ${line}\n`),
   };
 }

@@ -3,6 +3,11 @@
  * under `.sandbox/`, binary log on (ROW format, FULL image). Used by the tests, the
  * demo and the benchmark. Idempotent: a running sandbox is reused.
  *
+ * It manages only a server it started itself: its pid file names a live mariadbd started on its
+ * data directory, and the server answers `@@datadir` / `@@pid_file` with ours. Anything else on
+ * the port is an error naming the port (and SLUICE_SANDBOX_PORT); it is never connected to as
+ * root, given a user, or stopped.
+ *
  *   node --import tsx scripts/sandbox.ts start|stop|reset|status|url
  *
  * Environment:
@@ -11,7 +16,8 @@
  *   SLUICE_SANDBOX_PORT  port of the sandbox (default 3307); the data directory is per port.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, openSync } from 'node:fs';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +62,8 @@ export const AUX_PORTS = {
   secondServer: 20,
   /** a second replica */
   replica2: 30,
+  /** a port where nothing listens (tests of unreachable servers) */
+  nothing: 40,
   /** the test that starts a sandbox from an empty data directory */
   freshStart: 92,
 } as const;
@@ -100,7 +108,8 @@ function which(cmd: string): string | undefined {
   return undefined;
 }
 
-function ensureInstalled(): { mariadbd: string; installDb: string } {
+/** The mariadbd and mariadb-install-db binaries (installed with apt-get when missing and running as root). */
+export function ensureInstalled(): { mariadbd: string; installDb: string } {
   let mariadbd = which('mariadbd');
   let installDb = which('mariadb-install-db');
   if (mariadbd && installDb) return { mariadbd, installDb };
@@ -141,12 +150,103 @@ function pidAlive(pidFile: string): number | undefined {
   }
 }
 
+type Dirs = ReturnType<typeof dirs>;
+
+/** A port the sandbox cannot use: something it did not start answers there, or it is taken. */
+export class SandboxPortError extends Error {
+  readonly port: number;
+  constructor(port: number, problem: string) {
+    const env = port === sandboxPort()
+      ? `set SLUICE_SANDBOX_PORT to a free port (now ${sandboxPort()})`
+      : `set SLUICE_SANDBOX_PORT to move the sandbox and the ports derived from it (now ${sandboxPort()}; this one is ${port})`;
+    super(`sandbox: port ${port} ${problem}: stop that server or ${env}`);
+    this.name = 'SandboxPortError';
+    this.port = port;
+  }
+}
+
+/** The pid in our pid file, if that process is alive and is a server started on our data directory. */
+function ownPid(d: Dirs): number | undefined {
+  const pid = pidAlive(d.pidFile);
+  if (!pid) return undefined;
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes(`--datadir=${d.data}`) ? pid : undefined;
+  } catch {
+    return pid; // no /proc: the server's own @@datadir is checked before it is used
+  }
+}
+
+/** Whether something accepts TCP connections on the port. */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2000);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('timeout', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const samePath = (a: string, b: string) => {
+  const real = (p: string) => { try { return realpathSync(p); } catch { return resolve(p); } };
+  return real(a.replace(/\/+$/, '')) === real(b.replace(/\/+$/, ''));
+};
+
+/**
+ * Our server, through our own socket as root (only a server we started listens there), once it
+ * answers: checked to run on our data directory, pid file and port. undefined while not answering.
+ */
+async function ownServer(d: Dirs): Promise<mysql.Connection | undefined> {
+  let conn: mysql.Connection;
+  try {
+    conn = await mysql.createConnection({ socketPath: d.socket, user: 'root', password: '', connectTimeout: 1000 });
+  } catch {
+    return undefined;
+  }
+  const [[row]] = await conn.query<mysql.RowDataPacket[]>('SELECT @@datadir AS datadir, @@pid_file AS pid_file, @@port AS port');
+  if (!samePath(String(row!.datadir), d.data) || !samePath(String(row!.pid_file), d.pidFile) || Number(row!.port) !== d.port) {
+    await conn.end();
+    throw new SandboxPortError(d.port, `cannot be checked: the server on the sandbox's socket ${d.socket} runs on ${String(row!.datadir)} (port ${String(row!.port)}), not on its data directory ${d.data}`);
+  }
+  return conn;
+}
+
+/** Waits for our server to answer, then makes sure the sandbox user exists. */
+async function readyServer(d: Dirs, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const conn = await ownServer(d);
+    if (conn) {
+      try {
+        // First start: create the sandbox user (the root account only exists for the socket/loopback).
+        await conn.query(`CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?`, [SANDBOX_USER, SANDBOX_PASSWORD]);
+        await conn.query(`GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION`, [SANDBOX_USER]);
+      } finally {
+        await conn.end();
+      }
+      return;
+    }
+    if (!alive() || Date.now() > deadline) {
+      const tail = existsSync(d.errLog) ? readFileSync(d.errLog, 'utf8').split('\n').slice(-15).join('\n') : '';
+      if (/Address already in use|Bind on TCP\/IP port/i.test(tail)) throw new SandboxPortError(d.port, 'is taken by another program');
+      throw new Error(`sandbox mariadbd on port ${d.port} did not start:\n${tail}`);
+    }
+    await sleep(250);
+  }
+}
+
 /** Start (or reuse) a sandbox server and return how to reach it as the sluice user. */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<ServerInfo> {
   if (process.env.SLUICE_TEST_DSN && opts.port === undefined) return testServer();
   const d = dirs(opts);
   const server: ServerInfo = { host: '127.0.0.1', port: d.port, user: SANDBOX_USER, password: SANDBOX_PASSWORD };
-  if (pidAlive(d.pidFile) && (await canConnect(server))) return server;
+  const running = ownPid(d);
+  if (running) {
+    await readyServer(d, () => pidAlive(d.pidFile) === running);
+    return server;
+  }
+  if (await portInUse(d.port)) throw new SandboxPortError(d.port, `is used by a server this sandbox did not start (its data directory would be ${d.data})`);
 
   const { mariadbd, installDb } = ensureInstalled();
   mkdirSync(d.base, { recursive: true });
@@ -171,44 +271,30 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<ServerInf
   const log = openSync(join(d.base, 'stdout.log'), 'a');
   const child = spawn(mariadbd, args, { detached: true, stdio: ['ignore', log, log] });
   child.unref();
-
-  const rootServer: ServerInfo = { host: '127.0.0.1', port: d.port, user: 'root', password: '' };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (await canConnect(server, 1000)) return server;
-    if (await canConnect(rootServer, 1000)) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      const tail = existsSync(d.errLog) ? readFileSync(d.errLog, 'utf8').split('\n').slice(-15).join('\n') : '';
-      throw new Error(`sandbox mariadbd on port ${d.port} did not start:\n${tail}`);
-    }
-    await sleep(250);
-  }
-  // First start: create the sandbox user (the root account only exists for the socket/loopback).
-  const conn = await mysql.createConnection(rootServer);
-  try {
-    await conn.query(`CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?`, [SANDBOX_USER, SANDBOX_PASSWORD]);
-    await conn.query(`GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION`, [SANDBOX_USER]);
-  } finally {
-    await conn.end();
-  }
+  await readyServer(d, () => child.exitCode === null && child.signalCode === null);
   return server;
 }
 
-export async function stopSandbox(opts: SandboxOptions = {}): Promise<void> {
+/**
+ * Stops the sandbox's own server (never another one on its port). 'not-running': none of ours
+ * runs; 'not-ours': none of ours runs, and a server it did not start listens on the port (left alone).
+ */
+export async function stopSandbox(opts: SandboxOptions = {}): Promise<'stopped' | 'not-running' | 'not-ours'> {
   const d = dirs(opts);
-  const pid = pidAlive(d.pidFile);
-  if (!pid) return;
+  const pid = ownPid(d);
+  if (!pid) return (await portInUse(d.port)) ? 'not-ours' : 'not-running';
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
       process.kill(pid, 0);
     } catch {
-      return;
+      return 'stopped';
     }
     await sleep(200);
   }
   process.kill(pid, 'SIGKILL');
+  return 'stopped';
 }
 
 export async function resetSandbox(opts: SandboxOptions = {}): Promise<ServerInfo> {
@@ -228,7 +314,14 @@ if (isMain) {
   const run = async () => {
     switch (cmd) {
       case 'start': console.log(`sandbox running at ${describeServer(await startSandbox())}`); break;
-      case 'stop': await stopSandbox(); console.log('sandbox stopped'); break;
+      case 'stop': {
+        const port = dirs({}).port;
+        const outcome = await stopSandbox();
+        if (outcome === 'stopped') console.log(`sandbox on port ${port} stopped`);
+        else if (outcome === 'not-running') console.log(`no sandbox was running on port ${port}`);
+        else console.log(`no sandbox was running on port ${port}; the server listening there was not started by the sandbox and was left alone (SLUICE_SANDBOX_PORT=${sandboxPort()})`);
+        break;
+      }
       case 'reset': console.log(`sandbox reset, running at ${describeServer(await resetSandbox())}`); break;
       case 'status': {
         const s = testServer();

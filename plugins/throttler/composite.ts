@@ -29,19 +29,23 @@ export class CompositeThrottler implements Throttler {
   async check(): Promise<ThrottleState> {
     const results = await Promise.allSettled(this.#throttlers.map((t) => t.check()));
     const reasons: string[] = [];
+    const failing: string[] = [];
     let fatal: Error | undefined;
     results.forEach((r, i) => {
       const name = this.#throttlers[i]!.name ?? `throttler #${i + 1}`;
       if (r.status === 'rejected') {
         reasons.push(`${name} check failed (${describe(r.reason)}): paused until it succeeds`);
-      } else if (r.value.fatal) {
-        fatal ??= r.value.fatal;
-      } else if (r.value.throttled) {
-        reasons.push(r.value.reason ?? `${name} says pause`);
+        failing.push(`${name} check failed (${describe(r.reason)})`);
+        return;
       }
+      if (r.value.failing) failing.push(r.value.failing);
+      if (r.value.fatal) fatal ??= r.value.fatal;
+      else if (r.value.throttled) reasons.push(r.value.reason ?? `${name} says pause`);
     });
-    if (fatal) return { throttled: true, reason: fatal.message, fatal };
-    return reasons.length > 0 ? { throttled: true, reason: reasons.join('; ') } : NOT_THROTTLED;
+    const failed = failing.length > 0 ? { failing: failing.join('; ') } : {};
+    if (fatal) return { throttled: true, reason: fatal.message, fatal, ...failed };
+    if (reasons.length > 0) return { throttled: true, reason: reasons.join('; '), ...failed };
+    return failing.length > 0 ? { throttled: false, ...failed } : NOT_THROTTLED;
   }
 
   async dispose(): Promise<void> {

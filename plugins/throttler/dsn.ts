@@ -13,18 +13,22 @@ export function maskDsn(dsn: string): string {
   return dsn.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
+/** Why a DSN is unusable: names the option and the fix, never any part of the value (it may hold a password). */
+function notADsn(option: string, problem: string): ThrottlerOptionError {
+  return new ThrottlerOptionError(`${option} ${problem} (the value is not shown: it may hold a password): write it as mysql://user:password@host:port`);
+}
+
 export function parseDsn(dsn: string, option: string): ServerAddress {
   let url: URL;
   try {
     url = new URL(dsn);
   } catch {
-    throw new ThrottlerOptionError(`${option} is not a DSN (not shown: it may hold a password): write it as mysql://user:password@host:port`);
+    throw notADsn(option, 'is not a DSN');
   }
-  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
-    throw new ThrottlerOptionError(`${option}: ${JSON.stringify(maskDsn(dsn))} must start with mysql:// (mysql://user:password@host:port)`);
-  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw notADsn(option, 'does not start with mysql://');
+  if (!url.host) throw notADsn(option, 'names no host');
   const user = decodeURIComponent(url.username);
-  if (!user) throw new ThrottlerOptionError(`${option}: ${JSON.stringify(maskDsn(dsn))} names no user: write it as mysql://user:password@host:port`);
+  if (!user) throw notADsn(option, 'names no user');
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = url.port ? Number(url.port) : 3306;
   const database = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined;

@@ -2,15 +2,20 @@
  * Where the copier waits. Every worker's beforeChunk calls wait(); they share one check at a time
  * and its result for `intervalMs`, so the throttlers are queried at most about once per interval.
  * While throttled, waiters poll every interval (with the run's signal). Pausing and resuming are
- * logged once and reported through RunStatus.setThrottled. A fatal state is sticky.
+ * logged once and reported through RunStatus.setThrottled. A fatal state is sticky. Checks that
+ * fail (ThrottleState.failing) are warned about once per episode; failing for `failAfterMs` becomes
+ * fatal (ThrottleCheckFailedError).
  */
-import { sleep, throwIfAborted, type Logger, type RunStatus } from '../../plugin-api.ts';
+import { formatDuration, sleep, throwIfAborted, type Logger, type RunStatus } from '../../plugin-api.ts';
 import { describe } from './composite.ts';
+import { ThrottleCheckFailedError } from './errors.ts';
 import type { ThrottleState, Throttler } from './types.ts';
 
 export interface GateOptions {
   throttler: Pick<Throttler, 'check'>;
   intervalMs: number;
+  /** Checks failing this long stop the migration (default: never). */
+  failAfterMs?: number;
   log: Logger;
   status?: RunStatus;
   now?: () => number;
@@ -26,6 +31,7 @@ export class ThrottleGate {
   #pausedSince: number | undefined;
   #reason: string | undefined;
   #fatal: Error | undefined;
+  #failingSince: number | undefined;
   #wake = new AbortController();
 
   constructor(opts: GateOptions) {
@@ -82,12 +88,35 @@ export class ThrottleGate {
     try {
       state = await this.#opts.throttler.check();
     } catch (err) {
-      state = { throttled: true, reason: `throttle check failed (${describe(err)}): paused until it succeeds` };
+      state = { throttled: true, reason: `throttle check failed (${describe(err)}): paused until it succeeds`, failing: `throttle check failed (${describe(err)})` };
     }
+    state = this.#bound(state);
     this.#state = state;
     this.#checkedAt = generation === this.#generation ? this.#now() : Number.NEGATIVE_INFINITY;
     this.#transition(state);
     return state;
+  }
+
+  /** Warns when checks start failing, says when they work again, and turns failing for failAfterMs into a fatal state. */
+  #bound(state: ThrottleState): ThrottleState {
+    const { log, failAfterMs } = this.#opts;
+    const now = this.#now();
+    if (!state.failing) {
+      if (this.#failingSince !== undefined) {
+        log.info(`throttler: checks work again after ${((now - this.#failingSince) / 1000).toFixed(1)} s failing`);
+      }
+      this.#failingSince = undefined;
+      return state;
+    }
+    const bound = failAfterMs === undefined ? '' : `; the migration stops (keeping its checkpoint) if checks fail for ${formatDuration(failAfterMs)}`;
+    if (this.#failingSince === undefined) {
+      this.#failingSince = now;
+      log.warn(`throttler: a throttle check fails: ${state.failing}; failing closed, the copy pauses while it does (a replica: after lagReadTimeout)${bound}`);
+    }
+    const failingMs = now - this.#failingSince;
+    if (state.fatal || failAfterMs === undefined || failingMs < failAfterMs) return state;
+    const fatal = new ThrottleCheckFailedError(state.failing, failingMs);
+    return { ...state, throttled: true, reason: fatal.message, fatal };
   }
 
   #transition(state: ThrottleState): void {

@@ -5,7 +5,7 @@
  */
 import { definePlugin, durationOption, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
 import { CompositeThrottler } from './composite.ts';
-import { ThrottlerOptionError } from './errors.ts';
+import { ThrottlerOptionError, ThrottlerUnavailableError } from './errors.ts';
 import { ThrottleGate } from './gate.ts';
 import { loadThrottler } from './load.ts';
 import { ManualPause, ManualPauseHandle, manualPauseThrottler } from './manual-pause.ts';
@@ -14,7 +14,7 @@ import { queryThrottler } from './query.ts';
 import { replicaAddresses, replicaLagThrottler, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS } from './replicas.ts';
 import type { Throttler } from './types.ts';
 
-export { CriticalLoadError, NotAReplicaError, ThrottlerOptionError } from './errors.ts';
+export { CriticalLoadError, NotAReplicaError, ThrottleCheckFailedError, ThrottlerOptionError, ThrottlerUnavailableError } from './errors.ts';
 export type { ThrottleState, Throttler } from './types.ts';
 export { NOT_THROTTLED } from './types.ts';
 export { CompositeThrottler } from './composite.ts';
@@ -47,9 +47,12 @@ export interface ThrottlerPluginOptions {
   throttlers?: readonly Throttler[];
   /** How often the throttlers are checked, and polled while paused: ms or '1s' (default 1 s). */
   interval?: number | string;
+  /** Stop the migration (keeping its checkpoint) when checks keep failing this long: ms or '5m' (default 5 min). */
+  failAfter?: number | string;
 }
 
 export const DEFAULT_INTERVAL_MS = 1000;
+export const DEFAULT_FAIL_AFTER_MS = 5 * 60_000;
 
 function limit(name: string, value: unknown): number {
   if (value === undefined) return 0;
@@ -66,6 +69,7 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
   const intervalMs = durationOption('interval', options.interval, DEFAULT_INTERVAL_MS, fail);
   const maxReplicaLagMs = durationOption('maxReplicaLag', options.maxReplicaLag, DEFAULT_MAX_REPLICA_LAG_MS, fail);
   const lagReadTimeoutMs = durationOption('lagReadTimeout', options.lagReadTimeout, DEFAULT_LAG_READ_TIMEOUT_MS, fail);
+  const failAfterMs = durationOption('failAfter', options.failAfter, DEFAULT_FAIL_AFTER_MS, fail);
   const replicas = options.replicas ?? [];
   if (!Array.isArray(replicas)) throw new ThrottlerOptionError('replicas must be a list of mysql://user:password@host:port DSNs: fix replicas');
   replicaAddresses(replicas); // refuse a bad DSN now, before anything runs
@@ -92,10 +96,11 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
     setup(ctx: PluginContext) {
       ctx.provide(ManualPause, new ManualPauseHandle());
     },
-    async beforeCopy(ctx: PluginContext) {
+    // Before anything is created: open every throttler and check once; one that cannot be checked refuses the run.
+    async preflight(ctx: PluginContext) {
       const manual = ctx.resolve(ManualPause);
       const composite = new CompositeThrottler(build(manual));
-      const gate = new ThrottleGate({ throttler: composite, intervalMs, log: ctx.log, status: ctx.tryResolve(Tokens.Status) });
+      const gate = new ThrottleGate({ throttler: composite, intervalMs, failAfterMs, log: ctx.log, status: ctx.tryResolve(Tokens.Status) });
       const unsubscribe = manual instanceof ManualPauseHandle ? manual.onChange(() => gate.invalidate()) : () => {};
       await ctx.defer('throttler', async () => {
         unsubscribe();
@@ -103,6 +108,8 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
         await composite.dispose();
       });
       await composite.open(ctx);
+      const first = await composite.check();
+      if (first.failing) throw new ThrottlerUnavailableError(first.failing);
       ctx.provide(GateToken, gate);
       ctx.log.debug(`throttler: ${composite.size} throttler(s), checked every ${intervalMs} ms`);
     },

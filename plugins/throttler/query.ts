@@ -4,11 +4,15 @@
  * It runs on the migration's pool, or on its own connection (a DSN or connection options).
  * No row, NULL or 0 means go on (anything else, even non-numeric, pauses); a failing query pauses (fail closed) until it works again.
  */
-import { queryRows, Tokens, type ConnectionOptions, type PluginContext, type Queryable } from '../../plugin-api.ts';
+import type { RowDataPacket } from 'mysql2/promise';
+import { Tokens, type ConnectionOptions, type PluginContext, type Queryable } from '../../plugin-api.ts';
 import { parseDsn } from './dsn.ts';
 import { ThrottlerOptionError } from './errors.ts';
 import { ServerConnection } from './server-connection.ts';
 import { NOT_THROTTLED, type ThrottleState, type Throttler } from './types.ts';
+
+/** Bound on one run of the query (on its own connection too): a hung query counts as a failed check. */
+const QUERY_TIMEOUT_MS = 5000;
 
 export interface QueryThrottlerOptions {
   /** A SELECT whose first column, when non-zero, pauses the copy. */
@@ -27,12 +31,13 @@ export function queryThrottler(options: QueryThrottlerOptions): Throttler {
   }
   const name = options.name ?? 'query';
   const own = options.connection === undefined ? undefined
-    : new ServerConnection(typeof options.connection === 'string' ? parseDsn(options.connection, 'queryThrottler connection').connection : options.connection);
+    : new ServerConnection(typeof options.connection === 'string' ? parseDsn(options.connection, 'queryThrottler connection').connection : options.connection, { queryTimeoutMs: QUERY_TIMEOUT_MS });
   let pool: Queryable | undefined;
   const run = async (): Promise<Record<string, unknown>[]> => {
     if (own) return own.query(options.query, options.values);
     if (!pool) throw new Error('the query throttler was not opened');
-    return queryRows(pool, options.query, options.values);
+    const [rows] = await pool.query<RowDataPacket[]>({ sql: options.query, values: options.values, timeout: QUERY_TIMEOUT_MS });
+    return rows;
   };
   return {
     name,

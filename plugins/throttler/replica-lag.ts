@@ -51,6 +51,7 @@ export class ReplicaLagThrottler implements Throttler {
     const results = await Promise.allSettled(this.#sources.map((s) => s.read()));
     const now = this.#now();
     const reasons: string[] = [];
+    const failing: string[] = [];
     results.forEach((r, i) => {
       const track = tracks[i]!;
       const label = `replica ${this.#sources[i]!.label}`;
@@ -62,6 +63,7 @@ export class ReplicaLagThrottler implements Throttler {
         return;
       }
       const unreadableMs = now - track.lastOk;
+      failing.push(`${label} unreadable (${describe(r.reason)})`);
       if (unreadableMs >= this.#opts.readTimeoutMs) {
         reasons.push(`${label} unreachable for ${(unreadableMs / 1000).toFixed(1)} s (${describe(r.reason)})`);
         return;
@@ -69,7 +71,9 @@ export class ReplicaLagThrottler implements Throttler {
       const lagging = track.last && this.#lagging(track.last);
       if (lagging) reasons.push(`${label} ${lagging} (last reading; now unreadable)`);
     });
-    return reasons.length > 0 ? { throttled: true, reason: reasons.join('; ') } : NOT_THROTTLED;
+    const failed = failing.length > 0 ? { failing: failing.join('; ') } : {};
+    if (reasons.length > 0) return { throttled: true, reason: reasons.join('; '), ...failed };
+    return failing.length > 0 ? { throttled: false, ...failed } : NOT_THROTTLED;
   }
 
   async dispose(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   MismatchedStatementError, ShadowTableMissingError,
 } from '../../plugins/checkpoint/index.ts';
 import { testServer } from '../../scripts/sandbox.ts';
+import { assertNoSecrets, secretsOf } from '../support/cli.ts';
 import { seededRandom } from '../support/random.ts';
 import {
   asSaved, assertMatchesMirror, CHECKPOINT, createFixture, frozenState, id, interruptedCopy, MirroredWorkload,
@@ -363,10 +364,18 @@ function startCli(fx: Fixture, configPath: string, extra: string[]): CliRun {
     '--statement', STATEMENT, '--threads', '2', '--target-chunk-time', '5', '--no-native', '--config', configPath, ...extra,
   ], { env: { ...process.env, MYSQL_PWD: s.password, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
+  let out = '';
   child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  child.stdout.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('close', (code, signal) => {
+      try {
+        assertNoSecrets({ stdout: out, stderr: err }, secretsOf([], { MYSQL_PWD: s.password }));
+        resolve({ code, signal });
+      } catch (e) {
+        reject(e);
+      }
+    });
   });
   return { stderr: () => err, exited, kill: () => child.kill('SIGKILL') };
 }

@@ -4,9 +4,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'mysql2/promise';
-import { testServer } from '../../scripts/sandbox.ts';
+import { auxPort, testServer } from '../../scripts/sandbox.ts';
 import { freshDatabase } from '../support/db.ts';
-import { connectionFlags, runCli, startCli } from '../support/cli.ts';
+import { connectionFlags, runCli, startCli, startCliInTerminal } from '../support/cli.ts';
 
 const DB = 'cli_test';
 let pool: Pool;
@@ -22,6 +22,35 @@ async function tables(): Promise<string[]> {
 async function showCreate(table: string): Promise<string> {
   const [rows] = await pool.query(`SHOW CREATE TABLE ${DB}.${table}`);
   return (rows as Array<Record<string, string>>)[0]!['Create Table']!;
+}
+
+/** Polls until `ok` holds, or fails naming `what`. */
+async function waitFor(ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Rejects if `p` has not settled within `ms` (a CLI that ignores a signal fails the test instead of hanging it). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** A folder whose migrate.config.mjs loads a plugin slowing every chunk (so a signal lands mid-copy), plus `extra` plugin source. */
+async function slowConfigDir(extra = ''): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  await writeFile(join(dir, 'slow.mjs'), `export default { name: 'slow', async beforeChunk() { await new Promise((r) => setTimeout(r, 50)); } };\n`);
+  const plugins = ["'./slow.mjs'"];
+  if (extra) {
+    await writeFile(join(dir, 'extra.mjs'), extra);
+    plugins.push("'./extra.mjs'");
+  }
+  await writeFile(join(dir, 'migrate.config.mjs'), `export default { plugins: [${plugins.join(', ')}] };\n`);
+  return dir;
 }
 
 async function makeTable(name: string, rows: number): Promise<void> {
@@ -88,6 +117,38 @@ test('the password never appears in output, even when the server rejects it', as
   assert.ok(!ok.stdout.includes(testServer().password) && !ok.stderr.includes(testServer().password));
 });
 
+test('a malformed --replica is refused (exit 2, nothing changed) without echoing any part of it', async () => {
+  await makeTable('t_dsn', 10);
+  const created = await showCreate('t_dsn');
+  const cases = ['user:Sekr1t-A@127.0.0.1:3306', 'notadsn:Sekr1t-B', 'mysql://u:Sekr1t-C@127.0.0.1:port']; // more shapes: test/unit/throttler-replica.test.ts
+  for (const dsn of cases) {
+    // runCli fails the test if any of the secrets shows in the output
+    const r = await runCli([...connectionFlags(DB), '--replica', dsn, '--statement', 'ALTER TABLE t_dsn ADD INDEX (v)'], { secrets: [dsn, /Sekr1t-\w/.exec(dsn)![0]] });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^migrate: error: replicas\[0\] .*not shown: it may hold a password.*mysql:\/\/user:(password|\*\*\*)@host:port$/m);
+  }
+  assert.equal(await showCreate('t_dsn'), created);
+  assert.deepEqual((await tables()).filter((t) => t.startsWith('_t_dsn')), []);
+});
+
+test('a replica that cannot be reached, or a throttle query that fails, is refused at start: exit 2, nothing created', async () => {
+  await makeTable('t_unchecked', 10);
+  const created = await showCreate('t_unchecked');
+  const cases: Array<[string[], RegExp]> = [
+    [['--replica', `mysql://repl:Unseen-Pw-2@127.0.0.1:${auxPort('nothing')}`], new RegExp(`cannot check the throttlers.*replica repl@127\\.0\\.0\\.1:${auxPort('nothing')} unreadable`)],
+    [['--throttle-query', 'SELECT COUNT(*) FROM no_such_table'], /cannot check the throttlers.*throttleQuery check failed .*no_such_table/],
+  ];
+  for (const [flags, pattern] of cases) {
+    const r = await runCli([...connectionFlags(DB), '--no-native', ...flags, '--statement', 'ALTER TABLE t_unchecked ADD INDEX (v)']);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('migrate: error:'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, pattern);
+  }
+  assert.equal(await showCreate('t_unchecked'), created);
+  assert.deepEqual((await tables()).filter((t) => t.startsWith('_t_unchecked')), []);
+});
+
 test('--json prints one event per line: phases, logs and the result', async () => {
   await makeTable('t_json', 2000);
   const r = await runCli([...connectionFlags(DB), '--json', '--no-native', '--statement', 'ALTER TABLE t_json MODIFY n BIGINT NULL']);
@@ -149,9 +210,7 @@ test('--defer-cutover waits for the sentinel to be dropped; --keep-old-table kee
 
 test('SIGINT (even twice) cancels cleanly: exit 130, nothing dropped, the original untouched', async () => {
   await makeTable('t_sig', 60000);
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
-  await writeFile(join(dir, 'slow.mjs'), `export default { name: 'slow', async beforeChunk() { await new Promise((r) => setTimeout(r, 50)); } };\n`);
-  await writeFile(join(dir, 'migrate.config.mjs'), `export default { plugins: ['./slow.mjs'] };\n`);
+  const dir = await slowConfigDir();
   const { child, done } = startCli([...connectionFlags(DB), '--no-native', '--target-chunk-time', '20', '--statement', 'ALTER TABLE t_sig ADD COLUMN s INT NULL'], { cwd: dir });
   for (let i = 0; i < 200; i++) {
     if ((await tables()).includes('_t_sig_new')) break;
@@ -171,5 +230,63 @@ test('SIGINT (even twice) cancels cleanly: exit 130, nothing dropped, the origin
   assert.doesNotMatch(await showCreate('t_sig'), /`s`/);
   assert.ok((await tables()).includes('_t_sig_new'), 'the shadow table must be kept for a resume');
   const [count] = await pool.query('SELECT COUNT(*) AS c FROM t_sig');
+  assert.equal(Number((count as Array<{ c: number }>)[0]!.c), 60000);
+});
+
+test('Ctrl-C on a real terminal, with the spinner showing, cancels: exit 130, shadow and checkpoint kept, original untouched', async () => {
+  await makeTable('t_tty', 60000);
+  const dir = await slowConfigDir();
+  const term = startCliInTerminal([...connectionFlags(DB), '--no-native', '--target-chunk-time', '20', '--statement', 'ALTER TABLE t_tty ADD COLUMN s INT NULL'], { cwd: dir });
+  const r = await (async () => {
+    try {
+      await waitFor(async () => (await tables()).includes('_t_tty_new'), 'the shadow table');
+      await waitFor(() => /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] copy/.test(term.output()), 'the spinner showing the copy');
+      term.ctrlC();
+      return await within(term.done, 30_000, 'the CLI exits after Ctrl-C');
+    } finally {
+      term.kill();
+    }
+  })();
+  assert.equal(r.code, 130, r.output);
+  assert.match(r.output, /cancelled .*checkpoint is kept/);
+  assert.doesNotMatch(await showCreate('t_tty'), /`s`/);
+  const left = await tables();
+  assert.ok(left.includes('_t_tty_new') && left.includes('_t_tty_chkpnt'), `kept for a resume: ${left.join(', ')}`);
+});
+
+test('a second Ctrl-C after the grace period exits at once when the run does not stop; the checkpoint is kept and a rerun resumes', async () => {
+  await makeTable('t_stuck', 60000);
+  // A run that does not stop after cancel, nor dispose (like a statement or a close stuck on a lost network path).
+  const dir = await slowConfigDir(`const hang = () => new Promise((r) => setTimeout(r, 600_000));
+    export default { name: 'stuck', onCancel: hang, dispose: hang };\n`);
+  const args = [...connectionFlags(DB), '--no-native', '--target-chunk-time', '20', '--statement', 'ALTER TABLE t_stuck ADD COLUMN s INT NULL'];
+  const term = startCliInTerminal(args, { cwd: dir });
+  let exited = false;
+  void term.done.then(() => { exited = true; }, () => { exited = true; });
+  const r = await (async () => {
+    try {
+      await waitFor(async () => (await tables()).includes('_t_stuck_new'), 'the shadow table');
+      await waitFor(() => /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] copy/.test(term.output()), 'the spinner showing the copy');
+      term.ctrlC();
+      await waitFor(() => /interrupt again after 2 s to exit at once/.test(term.output()), 'the CLI says what a second Ctrl-C does');
+      await new Promise((r) => setTimeout(r, 2500)); // past the grace period
+      assert.equal(exited, false, `the stuck run must still be winding down:\n${term.output()}`);
+      term.ctrlC();
+      return await within(term.done, 15_000, 'the CLI exits at once on the second Ctrl-C');
+    } finally {
+      term.kill();
+    }
+  })();
+  assert.equal(r.code, 130, r.output);
+  assert.match(r.output, /exiting without waiting for the run to stop; nothing was dropped, the checkpoint is kept/);
+  assert.doesNotMatch(await showCreate('t_stuck'), /`s`/);
+  const left = await tables();
+  assert.ok(left.includes('_t_stuck_new') && left.includes('_t_stuck_chkpnt'), `kept for a resume: ${left.join(', ')}`);
+  // Nothing is left holding the table: the same command (without the stuck plugin) resumes and finishes.
+  const again = await runCli(args);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /60,000 rows copied \(resumed\)|rows copied \(resumed\)/);
+  assert.match(await showCreate('t_stuck'), /`s` int\(11\) DEFAULT NULL/);
+  const [count] = await pool.query('SELECT COUNT(*) AS c FROM t_stuck');
   assert.equal(Number((count as Array<{ c: number }>)[0]!.c), 60000);
 });

@@ -14,8 +14,10 @@ import {
   createMigration, definePlugin, type Migration, type MigrationResult, type ProgressSnapshot, type SluicePlugin,
 } from '../../mod.ts';
 import {
-  CriticalLoadError, ManualPause, NOT_THROTTLED, queryThrottler, throttlerPlugin, type Throttler, type ThrottlerPluginOptions,
+  CriticalLoadError, ManualPause, NOT_THROTTLED, queryThrottler, ThrottleCheckFailedError, throttlerPlugin, ThrottlerUnavailableError,
+  type Throttler, type ThrottlerPluginOptions,
 } from '../../plugins/throttler/index.ts';
+import { auxPort, testServer } from '../../scripts/sandbox.ts';
 import { appPool, freshDatabase, testConnection } from '../support/db.ts';
 import { ReplicaSandbox } from '../support/replica.ts';
 
@@ -284,12 +286,11 @@ test('custom throttlers: throttleQuery, a queryThrottler on its own connection, 
   assert.equal(calls.dispose, 1, 'disposed with the migration');
 });
 
-test('fail closed: a replica that is down pauses the copy ("unreachable") after lagReadTimeout; it resumes when it is back', async () => {
+test('fail closed: a replica that goes down pauses the copy ("unreachable") after lagReadTimeout, warned once; it resumes when it is back', async () => {
   await table('down', 20_000);
   let first = true;
-  // One worker; its first chunk outlasts lagReadTimeout, so the next check finds the replica unreadable too long.
-  const slow = definePlugin({ name: 'slow-first-chunk', afterChunk: async () => { if (first) { first = false; await wait(800); } } });
-  await replica.stop();
+  // One worker; the replica goes down after the first chunk, which outlasts lagReadTimeout, so the next check finds it unreadable too long.
+  const slow = definePlugin({ name: 'slow-first-chunk', afterChunk: async () => { if (first) { first = false; await replica.stop(); await wait(800); } } });
   const r = await start('down', { replicas: [replica.dsn], lagReadTimeout: 500 }, [slow], 1);
   await until(throttledWith(r, 'unreachable'), 'paused: replica unreachable');
   assert.match(r.last()!.throttled!, new RegExp(`^replica ${replica.label.replace(/\./g, '\\.')} unreachable for \\d+\\.\\d s \\(`));
@@ -301,5 +302,70 @@ test('fail closed: a replica that is down pauses the copy ("unreachable") after 
   await replica.startServer();
   await assertCopied('down', await r.run);
   assert.ok(r.logs.some((l) => l.includes('resuming the copy')));
+  const warnings = r.logs.filter((l) => l.includes('a throttle check fails'));
+  assert.equal(warnings.length, 1, r.logs.join(' | '));
+  assert.match(warnings[0]!, new RegExp(`replica ${replica.label.replace(/\./g, '\\.')} unreadable \\(.*the migration stops \\(keeping its checkpoint\\) if checks fail for 5m0s`));
+  assert.ok(r.logs.some((l) => /checks work again after \d+\.\d s failing/.test(l)), r.logs.join(' | '));
   await r.m[Symbol.asyncDispose]();
+});
+
+/** No trace of a migration of `name` on the server: refused before anything was created. */
+async function assertUntouched(name: string): Promise<void> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?', [DB, `\\_${name}\\_%`]);
+  assert.deepEqual(rows.map((r) => r.t), []);
+  const [cols] = await pool.query<RowDataPacket[]>(`SHOW COLUMNS FROM ${id(name)} LIKE 'extra'`);
+  assert.equal(cols.length, 0);
+}
+
+test('refused before anything is created: a replica where nothing listens, a server that is not a replica, a throttle query that fails', async () => {
+  await table('unchecked', 2000);
+  const nowhere = `mysql://repl:Unseen-Pw-1@127.0.0.1:${auxPort('nothing')}`;
+  const primary = testServer();
+  const notReplica = `mysql://${primary.user}:${encodeURIComponent(primary.password)}@${primary.host}:${primary.port}`;
+  const cases: Array<[ThrottlerPluginOptions, RegExp]> = [
+    [{ replicas: [nowhere] }, new RegExp(`replica repl@127\\.0\\.0\\.1:${auxPort('nothing')} unreadable \\(.*ECONNREFUSED`)],
+    [{ replicas: [notReplica] }, /reports no replication status/],
+    [{ throttleQuery: `SELECT COUNT(*) FROM ${id(DB)}.no_such_table` }, /throttleQuery check failed \(.*no_such_table/],
+  ];
+  for (const [opts, reason] of cases) {
+    const r = await start('unchecked', opts);
+    const err = await r.run.then(() => assert.fail('must be refused'), (e: unknown) => e);
+    assert.ok(err instanceof ThrottlerUnavailableError, `expected ThrottlerUnavailableError, got ${String(err)}`);
+    assert.equal(err.code, 'THROTTLER_UNAVAILABLE');
+    assert.match(err.message, reason);
+    assert.match(err.message, /nothing was changed/);
+    assert.ok(!err.message.includes('\n') && !err.message.includes('Unseen-Pw-1') && !err.message.includes(primary.password), err.message);
+    await r.m[Symbol.asyncDispose]();
+    await assertUntouched('unchecked');
+  }
+});
+
+test('a throttle check that fails during the run: warned once, the copy waits, then after failAfter the migration stops with ThrottleCheckFailedError, keeping its checkpoint', async () => {
+  await table('failing', 20_000);
+  await pool.query('DROP TABLE IF EXISTS gate_tbl');
+  await pool.query('CREATE TABLE gate_tbl (id INT PRIMARY KEY)');
+  let dropped = false;
+  const breaker = definePlugin({ name: 'drop-gate-table', afterChunk: async () => { if (!dropped) { dropped = true; await pool.query('DROP TABLE gate_tbl'); } } });
+  const seen: { error?: unknown; cancelled: boolean } = { cancelled: false };
+  const watcher = definePlugin({ name: 'watcher', onError: (_c, e) => { seen.error = e; }, onCancel: () => { seen.cancelled = true; } });
+  const r = await start('failing', { throttleQuery: `SELECT COUNT(*) FROM ${id(DB)}.gate_tbl`, failAfter: '1500ms' }, [breaker, watcher], 1);
+  const err = await Promise.race([
+    r.run.then(() => assert.fail('must not complete'), (e: unknown) => e),
+    wait(30_000).then(() => assert.fail('still paused after 30 s: a failing check must stop the migration after failAfter')),
+  ]);
+  assert.ok(err instanceof ThrottleCheckFailedError, `expected ThrottleCheckFailedError, got ${String(err)}`);
+  assert.equal(err.code, 'THROTTLE_CHECK_FAILED');
+  assert.ok(err.failingMs >= 1500);
+  assert.match(err.message, /throttleQuery check failed \(.*gate_tbl.*doesn't exist\)/);
+  assert.ok(!err.message.includes('\n'));
+  assert.equal(seen.error, err, 'an error (onError), not a cancellation');
+  assert.equal(seen.cancelled, false);
+  const copied = r.last()!.rowsCopied;
+  assert.ok(copied > 0 && copied < 20_000, `stopped mid-copy (${copied} rows)`);
+  const warnings = r.logs.filter((l) => l.includes('a throttle check fails'));
+  assert.equal(warnings.length, 1, `warned once: ${r.logs.join(' | ')}`);
+  assert.match(warnings[0]!, /gate_tbl.*stops \(keeping its checkpoint\) if checks fail for 1.5s/);
+  await r.m[Symbol.asyncDispose]();
+  const [kept] = await pool.query<RowDataPacket[]>("SHOW TABLES LIKE '\\_failing\\_%'");
+  assert.deepEqual(kept.map((row) => Object.values(row)[0]).sort(), ['_failing_chkpnt', '_failing_new'], 'shadow and checkpoint kept for a resume');
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MigrationCancelledError, type Logger, type PluginContext } from '../../mod.ts';
 import {
-  CompositeThrottler, CriticalLoadError, NOT_THROTTLED, ThrottleGate, manualPauseThrottler, ManualPauseHandle,
+  CompositeThrottler, CriticalLoadError, NOT_THROTTLED, ThrottleCheckFailedError, ThrottleGate, manualPauseThrottler, ManualPauseHandle,
   type ThrottleState, type Throttler,
 } from '../../plugins/throttler/index.ts';
 
@@ -156,6 +156,49 @@ test('gate: a check that throws pauses (fail closed) until one succeeds', async 
   assert.match(gate.pausedReason ?? '', /throttle check failed \(boom\)/);
   t.next = NOT_THROTTLED;
   await w;
+});
+
+test('composite: what could not be checked is reported as failing, paused or not', async () => {
+  const c = new CompositeThrottler([fixed('broken', new Error('ECONNREFUSED')), fixed('lag', { throttled: false, failing: 'replica r unreadable (timeout)' })]);
+  const s = await c.check();
+  assert.equal(s.throttled, true);
+  assert.equal(s.failing, 'broken check failed (ECONNREFUSED); replica r unreadable (timeout)');
+  const grace = await new CompositeThrottler([fixed('lag', { throttled: false, failing: 'replica r unreadable (timeout)' })]).check();
+  assert.deepEqual(grace, { throttled: false, failing: 'replica r unreadable (timeout)' });
+});
+
+test('gate: failing checks warn once per episode, say when they work again, and become fatal after failAfter', async () => {
+  const { t, throttler } = scripted();
+  let clock = 0; // jumps on top of the real time, so that polling still sees time pass
+  const log = recorder();
+  const start = performance.now();
+  const gate = new ThrottleGate({ throttler, intervalMs: 10, failAfterMs: 60_000, log, now: () => clock + performance.now() - start });
+  const signal = new AbortController().signal;
+  t.next = new Error('boom');
+  const paused = gate.wait(signal);
+  await new Promise((r) => setTimeout(r, 60));
+  clock = 30_000;
+  await new Promise((r) => setTimeout(r, 60));
+  t.next = NOT_THROTTLED;
+  await paused;
+  const warns = log.lines.filter((l) => l.startsWith('warn'));
+  assert.equal(warns.length, 1, log.lines.join(' | '));
+  assert.match(warns[0]!, /a throttle check fails: throttle check failed \(boom\); .*stops \(keeping its checkpoint\) if checks fail for 1m0s/);
+  assert.ok(log.lines.some((l) => /^info throttler: checks work again after 30\.\d s failing/.test(l)), log.lines.join(' | '));
+
+  t.next = { throttled: false, failing: 'replica r unreadable (timeout)' };
+  clock = 100_000;
+  await new Promise((r) => setTimeout(r, 20));
+  await gate.wait(signal); // within the bound, not paused: goes on
+  assert.equal(log.lines.filter((l) => l.startsWith('warn')).length, 2, 'a new episode warns again');
+  clock = 150_000;
+  await new Promise((r) => setTimeout(r, 20)); // past the interval: checked again
+  await gate.wait(signal);
+  clock = 160_000;
+  await new Promise((r) => setTimeout(r, 20));
+  await assert.rejects(gate.wait(signal), (e) => e instanceof ThrottleCheckFailedError && e.failingMs >= 60_000 && /replica r unreadable \(timeout\)/.test(e.message));
+  t.next = NOT_THROTTLED;
+  await assert.rejects(gate.wait(signal), ThrottleCheckFailedError, 'fatal stays');
 });
 
 test('gate: cancellation rejects promptly while paused, but never before the check in flight settles', async () => {

@@ -136,7 +136,7 @@ test('DSNs: parsed into connection options, named user@host:port, passwords neve
   assert.equal(a.label, 'repl@replica-1:3317');
   assert.equal(parseDsn('mysql://u@h', 'x').label, 'u@h:3306');
   assert.equal(maskDsn('mysql://u:topsecret@h:1'), 'mysql://u:***@h:1');
-  for (const bad of ['http://u:topsecret@h:1', 'mysql://:topsecret@h:1', 'not a dsn topsecret']) {
+  for (const bad of ['http://u:topsecret@h:1', 'mysql://:topsecret@h:1', 'not a dsn topsecret', 'u:topsecret@h:3306', 'notadsn:topsecret', 'mysql:topsecret', 'mysql://u:topsecret@h:port']) {
     assert.throws(() => parseDsn(bad, 'replicas[0]'), (e) => e instanceof ThrottlerOptionError && !e.message.includes('topsecret') && /replicas\[0\]/.test(e.message), bad);
   }
 });
