@@ -26,6 +26,8 @@ export interface SandboxOptions {
   extraArgs?: string[];
   /** Folder name under .sandbox/ (defaults to the port). */
   name?: string;
+  /** Extra mariadb-install-db options for a fresh data directory (e.g. --lower-case-table-names=1, which must match the server's). */
+  initArgs?: string[];
 }
 
 export interface ServerInfo {
@@ -54,6 +56,8 @@ export const AUX_PORTS = {
   secondServer: 20,
   /** a second replica */
   replica2: 30,
+  /** a server whose binlog numbering passes binlog.999999 */
+  wrappedBinlog: 40,
   /** the test that starts a sandbox from an empty data directory */
   freshStart: 92,
 } as const;
@@ -153,7 +157,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<ServerInf
     rmSync(d.data, { recursive: true, force: true });
     const r = spawnSync(installDb, [
       '--no-defaults', `--datadir=${d.data}`, '--auth-root-authentication-method=normal',
-      '--skip-test-db', ...asRoot,
+      '--skip-test-db', ...asRoot, ...(opts.initArgs ?? []),
     ], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`mariadb-install-db failed: ${r.stderr || r.stdout}`);
   }
