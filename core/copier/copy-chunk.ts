@@ -6,6 +6,7 @@
 import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import type { ChunkInfo } from '../types.ts';
 import { copyStatement, type CopyStatementPlan } from './statement.ts';
+import { droppedRow } from './dropped-rows.ts';
 import { checkCopyWarnings } from './warnings.ts';
 
 /** Rows inserted into the shadow table (duplicates skipped by IGNORE are not counted). */
@@ -14,7 +15,7 @@ export async function copyChunk(conn: PoolConnection, plan: CopyStatementPlan, c
   await conn.query('START TRANSACTION');
   try {
     const [header] = await conn.query<ResultSetHeader>(sql, values);
-    await checkCopyWarnings(conn, header, plan.shadowName);
+    await checkCopyWarnings(conn, header, plan.shadowName, () => droppedRow(conn, plan, chunk));
     await conn.query('COMMIT');
     return header.affectedRows;
   } catch (err) {
