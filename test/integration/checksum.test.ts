@@ -160,6 +160,31 @@ test('a shadow table damaged after the copy is repaired by re-copying and the mi
   assert.deepEqual(await rows(pool, 'SELECT id, v, n FROM _t_old ORDER BY id'), capture.rows);
 });
 
+test('values swapped between two shadow rows (equal lengths, one chunk) are found and repaired', async () => {
+  const db = 'checksum_swap';
+  const pool = await database(db);
+  await seedCorruptible(pool);
+  const changed: number[] = [];
+  const swap = definePlugin({
+    name: 'swap-shadow-values',
+    async afterCopy() {
+      // A lost `UPDATE … SET v = CASE id …`: ids 20 and 40 hold 'row 10' and 'row 20' in the source.
+      for (const sql of [
+        "UPDATE _t_new SET v = CASE id WHEN 20 THEN 'row 20' WHEN 40 THEN 'row 10' END WHERE id IN (20, 40)",
+        'UPDATE _t_new SET n = CASE id WHEN 102 THEN 52 WHEN 104 THEN 51 END WHERE id IN (102, 104)',
+      ]) changed.push((await pool.query<ResultSetHeader>(sql))[0].affectedRows);
+    },
+  });
+  const capture = captureSource(pool);
+  const out = await migrate(db, 'ALTER TABLE t ADD COLUMN extra INT NOT NULL DEFAULT 7',
+    [checksumPlugin({ rowsPerChunk: 500, threads: 2 }), swap, capture]);
+  assert.equal(out.error, undefined, String(out.error));
+  assert.deepEqual(changed, [2, 2], 'both swaps took effect');
+  assert.equal(passes(out), 2, 'the swap was found in pass 1, the repair verified in pass 2');
+  assert.match(out.logs.find((l) => l.message.startsWith('checksum: pass 1 found'))?.message ?? '', /found 1 mismatched chunk\(s\).*with different values/);
+  assert.deepEqual(await rows(pool, 'SELECT id, v, n, extra FROM t ORDER BY id'), capture.rows.map((r) => ({ ...r, extra: 7 })));
+});
+
 test('with enabled: false the damage survives the migration, and one warning says the checksum is off', async () => {
   const db = 'checksum_disabled';
   const pool = await database(db);
