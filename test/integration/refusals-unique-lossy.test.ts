@@ -99,6 +99,26 @@ test('replay: a row inserted during replay that duplicates a new UNIQUE value st
   assert.doesNotMatch(after.create, /uq_c/);
 });
 
+test('replay: a duplicate of a new UNIQUE value written just before the cutover stops it (replay loop or the flush under the lock)', async () => {
+  const db = 'refuse_unique_cutover';
+  const pool = await database(db);
+  await pool.query('CREATE TABLE t (id INT PRIMARY KEY, c INT NOT NULL)');
+  await pool.query('INSERT INTO t SELECT seq, seq FROM seq_1_to_1000');
+  const late = definePlugin({
+    name: 'write-before-cutover',
+    async beforeCutover() {
+      await pool.query('INSERT INTO t VALUES (5000, 250)');
+    },
+  });
+  const err = await run(db, 'ALTER TABLE t ADD UNIQUE INDEX uq_c (c)', { checksum: false, plugins: [late] });
+  assert.ok(err instanceof UniqueIndexViolationError, `expected UniqueIndexViolationError, got ${String(err)}`);
+  assert.equal(err.index, 'uq_c');
+  assert.equal(err.value, '250');
+  const after = await state(pool);
+  assert.equal(after.rows.length, 1001);
+  assert.doesNotMatch(after.create, /uq_c/, 'not cut over');
+});
+
 test('replay: a value rounded on the way (a note) fails with LossyConversionError, as the copier would (checksum on)', async () => {
   const db = 'refuse_lossy_replay_note';
   const pool = await database(db);
