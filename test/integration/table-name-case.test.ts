@@ -43,6 +43,7 @@ test('interrupted as `Orders`, resumed as `ORDERS` in strict mode: same checkpoi
     },
     async afterChunk(_ctx, chunk) {
       if (chunk.index !== 2) return;
+      await pool.query("UPDATE ORDERS SET v = 'changed' WHERE id = 1"); // already copied: replay must carry it
       const other = await make('orders');
       try {
         await other.run();
@@ -67,7 +68,13 @@ test('interrupted as `Orders`, resumed as `ORDERS` in strict mode: same checkpoi
 
   // Run 2, as `ORDERS`, strict: resumes from that checkpoint instead of refusing or starting fresh.
   const logs: string[] = [];
-  const resumed = await make('ORDERS');
+  const late = definePlugin({
+    name: 'late-write',
+    async afterCopy() {
+      await pool.query("INSERT INTO oRdErS VALUES (7000, 'late')");
+    },
+  });
+  const resumed = await make('ORDERS', { plugins: [late] });
   resumed.on((e) => { if (e.type === 'log') logs.push(e.message); });
   let result;
   try {
@@ -78,8 +85,10 @@ test('interrupted as `Orders`, resumed as `ORDERS` in strict mode: same checkpoi
   assert.equal(result.resumed, true, 'resumed from the checkpoint');
   assert.ok(logs.some((l) => l.startsWith('checkpoint found')), 'the checkpoint was found');
   const [rows] = await pool.query<RowDataPacket[]>('SELECT id, v, extra FROM orders ORDER BY id');
-  assert.equal(rows.length, 6000);
-  assert.ok(rows.every((r, i) => r.id === i + 1 && r.v === `v${i + 1}` && r.extra === 7));
+  assert.equal(rows.length, 6001);
+  const expected = (i: number) => (i === 1 ? 'changed' : `v${i}`);
+  assert.ok(rows.slice(0, 6000).every((r, i) => r.id === i + 1 && r.v === expected(i + 1) && r.extra === 7));
+  assert.deepEqual([rows[6000]!.id, rows[6000]!.v, rows[6000]!.extra], [7000, 'late', 7]);
   const [left] = await pool.query<RowDataPacket[]>('SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [db]);
   assert.deepEqual(left.map((r) => String(r.n)), ['orders'], 'no shadow, checkpoint or old table left');
 });
