@@ -3,15 +3,16 @@
  * (the copier's INSERT IGNORE … SELECT and replay's REPLACE … SELECT both use it):
  *  - 1062 "Duplicate entry 'v' for key 'PRIMARY'": the row is already there (overlap with replay
  *    or a resumed run), harmless;
- *  - 1062 on any other key: a UNIQUE index of the shadow does not hold for the source rows and the
- *    row would be dropped: UniqueIndexViolationError naming the index and the value;
+ *  - 1062 on any other key: a UNIQUE index of the shadow met a row holding the value: a stale row
+ *    (harmless once handled) or a duplicate in the source (rows would be lost). The caller decides
+ *    with unique-check.ts (UniqueIndexViolationError naming the index and the value);
  *  - anything else: a value changed on the way (truncation, out of range, bad cast):
  *    LossyConversionError naming the column.
  * The same conversions raised as errors (strict sql_mode without IGNORE) map to LossyConversionError.
  */
 import type { ResultSetHeader } from 'mysql2/promise';
 import { queryRows, type Queryable } from '../connection/connection.ts';
-import { LossyConversionError, UniqueIndexViolationError } from './errors.ts';
+import { LossyConversionError } from './errors.ts';
 
 export const ER_DUP_ENTRY = 1062;
 
@@ -62,26 +63,27 @@ export function duplicateEntry(message: string, table: string): { value: string;
   return { value: message.slice(head.length, at), key };
 }
 
+export interface DuplicateEntry {
+  readonly key: string | null;
+  readonly value: string | null;
+}
+
 /**
- * Applies the rule to a warning list; throws the typed error it calls for. Returns how many
- * warnings were harmless duplicates on the primary key.
+ * Applies the rule to a warning list: throws LossyConversionError for a changed value; returns the
+ * count of harmless duplicates on the primary key and the duplicates on other keys.
  */
-export function classifyWarnings(warnings: readonly WarningRow[], table: string): number {
+export function classifyWarnings(warnings: readonly WarningRow[], table: string): { primary: number; secondary: DuplicateEntry[] } {
   let primary = 0;
+  const secondary: DuplicateEntry[] = [];
   for (const w of warnings) {
     const code = Number(w.Code);
     const message = String(w.Message);
-    if (code === ER_DUP_ENTRY) {
-      const dup = duplicateEntry(message, table);
-      if (dup && dup.key.toUpperCase() === 'PRIMARY') {
-        primary++;
-        continue;
-      }
-      throw new UniqueIndexViolationError(table, dup ? dup.key : null, dup ? dup.value : null, dup ? undefined : message);
-    }
-    throw new LossyConversionError(table, warningColumn(message), code, message);
+    if (code !== ER_DUP_ENTRY) throw new LossyConversionError(table, warningColumn(message), code, message);
+    const dup = duplicateEntry(message, table);
+    if (dup && dup.key.toUpperCase() === 'PRIMARY') primary++;
+    else secondary.push({ key: dup ? dup.key : null, value: dup ? dup.value : null });
   }
-  return primary;
+  return { primary, secondary };
 }
 
 /** The typed error for a failed write whose cause is a value that does not fit (else null). */
@@ -99,28 +101,28 @@ export async function readWarnings(conn: Queryable, header: ResultSetHeader): Pr
 }
 
 /**
- * After a chunk: applies the rule to its warnings. SHOW WARNINGS lists at most max_error_count
- * entries: when some were left out and the server counts them all as duplicates, `droppedRow`
- * tells whether a source row of the chunk is missing from the shadow (a duplicate on another
- * UNIQUE index); any other shortfall is a lossy conversion the list did not show.
+ * After a chunk: applies the rule to its warnings. A duplicate on another key than PRIMARY means a
+ * row was skipped: `resolveSkipped` re-applies the skipped rows or throws UniqueIndexViolationError
+ * (dropped-rows.ts); it returns the rows it wrote. SHOW WARNINGS lists at most max_error_count
+ * entries: when some were left out, more warnings than the duplicates the server counted is a lossy
+ * conversion the list did not show; otherwise the unlisted duplicates are resolved the same way.
  */
 export async function checkCopyWarnings(
-  conn: Queryable, header: ResultSetHeader, table: string, droppedRow: () => Promise<string | null>,
-): Promise<void> {
+  conn: Queryable, header: ResultSetHeader, table: string, resolveSkipped: () => Promise<number>,
+): Promise<number> {
   const count = header.warningStatus ?? 0;
-  if (count === 0) return;
+  if (count === 0) return 0;
   const warnings = await readWarnings(conn, header);
-  classifyWarnings(warnings, table);
-  if (warnings.length >= count) return;
-  const duplicates = duplicatesFromInfo(header.info);
-  if (duplicates === null || duplicates < count) {
-    throw new LossyConversionError(
-      table, null, 0,
-      `${count} warnings, of which only ${warnings.length} duplicate-key warnings could be read (max_error_count)`,
-    );
+  const { secondary } = classifyWarnings(warnings, table);
+  const unlisted = warnings.length < count;
+  if (unlisted) {
+    const duplicates = duplicatesFromInfo(header.info);
+    if (duplicates === null || duplicates < count) {
+      throw new LossyConversionError(
+        table, null, 0,
+        `${count} warnings, of which only ${warnings.length} duplicate-key warnings could be read (max_error_count)`,
+      );
+    }
   }
-  const missing = await droppedRow();
-  if (missing !== null) {
-    throw new UniqueIndexViolationError(table, null, null, `the source row with key ${missing} was not copied (only ${warnings.length} of ${count} duplicate-key warnings could be read)`);
-  }
+  return secondary.length > 0 || unlisted ? resolveSkipped() : 0;
 }

@@ -13,10 +13,11 @@ import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import type { KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import type { Queryable } from '../connection/connection.ts';
+import { UniqueIndexViolationError } from '../copier/errors.ts';
+import { checkSourceUniques, type UniqueCheckPlan } from '../copier/unique-check.ts';
 import { classifyWarnings, conversionError, readWarnings } from '../copier/warnings.ts';
 import { keyColumns, keyPredicate, type KeyColumn } from './keys.ts';
 import { ReplayFlushError } from './errors.ts';
-import { checkReplayedUniques, type UniqueCheckPlan } from './unique-check.ts';
 
 /** What a flush needs of a connection: a pool connection or a dedicated one. */
 export interface SqlRunner {
@@ -85,8 +86,12 @@ async function applyBatch(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTu
   } catch (err) {
     throw conversionError(err, plan.shadowLabel) ?? err;
   }
-  classifyWarnings(await readWarnings(conn as Queryable, header), plan.shadowLabel);
-  if (header.affectedRows > locked.length) await checkReplayedUniques(conn as Queryable, plan, keys);
+  const { secondary } = classifyWarnings(await readWarnings(conn as Queryable, header), plan.shadowLabel);
+  if (secondary.length > 0) throw new UniqueIndexViolationError(plan.shadowLabel, secondary[0]!.key, secondary[0]!.value);
+  if (header.affectedRows > locked.length) {
+    const replayed = { sql: keyPredicate(plan.sourceKeyRefs, plan.keyColumns, keys), values: [] };
+    await checkSourceUniques(conn as Queryable, plan, replayed, 'replay would delete another row holding it');
+  }
 }
 
 /** Under the cutover lock: autocommit statements on the lock's own connection, no transaction. */

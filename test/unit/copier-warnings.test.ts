@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyWarnings, conversionError, duplicateEntry } from '../../core/copier/warnings.ts';
-import { LossyConversionError, UniqueIndexViolationError } from '../../core/copier/errors.ts';
+import { LossyConversionError } from '../../core/copier/errors.ts';
 
 const w = (Code: number, Message: string) => ({ Level: 'Warning', Code, Message });
 
@@ -13,10 +13,11 @@ test('duplicate entries name the value and the key (MariaDB plain, MySQL 8 table
   assert.equal(duplicateEntry('Out of range value', '_t_new'), null);
 });
 
-test('duplicates on PRIMARY are counted as harmless; on another key they are a UniqueIndexViolationError', () => {
-  assert.equal(classifyWarnings([w(1062, "Duplicate entry '1' for key 'PRIMARY'"), w(1062, "Duplicate entry '2' for key '_t_new.PRIMARY'")], '_t_new'), 2);
-  assert.throws(() => classifyWarnings([w(1062, "Duplicate entry '1' for key 'PRIMARY'"), w(1062, "Duplicate entry 'x' for key 'uq_c'")], '_t_new'),
-    (e: unknown) => e instanceof UniqueIndexViolationError && e.index === 'uq_c' && e.value === 'x');
+test('duplicates on PRIMARY are harmless; those on another key are handed back with the key and the value', () => {
+  assert.deepEqual(classifyWarnings([w(1062, "Duplicate entry '1' for key 'PRIMARY'"), w(1062, "Duplicate entry '2' for key '_t_new.PRIMARY'")], '_t_new'),
+    { primary: 2, secondary: [] });
+  assert.deepEqual(classifyWarnings([w(1062, "Duplicate entry '1' for key 'PRIMARY'"), w(1062, "Duplicate entry 'x' for key 'uq_c'")], '_t_new'),
+    { primary: 1, secondary: [{ key: 'uq_c', value: 'x' }] });
 });
 
 test('any other warning is a LossyConversionError naming the column', () => {

@@ -1,20 +1,19 @@
 /**
- * Replay's REPLACE … SELECT deletes a shadow row of another key when the replayed row takes a value
- * of a UNIQUE index that row holds. That is harmless when the other row is stale (its own change is
- * pending: see README.md), and a lost row when the source itself holds the value twice (a new
- * UNIQUE index over duplicate data). When a REPLACE deleted more rows than it replayed, this looks
- * in the source, per UNIQUE index of the shadow, for another row with the same value of a replayed
- * row, compared as the shadow compares it (its charset and collation), and throws
- * UniqueIndexViolationError when there is one. Queries read only the source (one table reference
- * each, so they also run under the cutover's LOCK TABLES).
+ * Does the source hold a value of a UNIQUE index of the shadow twice? Asked when a write to the
+ * shadow met another row holding a unique value: the copier's INSERT IGNORE skipped a row, or
+ * replay's REPLACE deleted one. That is harmless when the shadow row is stale (its source row has
+ * changed since, and replay re-applies it), and rows lost when the source itself has the value
+ * twice (a new UNIQUE index over duplicate data). For the given source rows, per UNIQUE index of
+ * the shadow, this looks for another source row with the same value, compared as the shadow
+ * compares it (its charset and collation), and throws UniqueIndexViolationError when there is one.
+ * Every query names the source once, so it also runs under the cutover's LOCK TABLES.
  */
 import mysql from 'mysql2/promise';
 import { queryRows, type Queryable } from '../connection/connection.ts';
-import { UniqueIndexViolationError } from '../copier/errors.ts';
 import { inspectTable } from '../table/inspect.ts';
 import type { ColumnInfo, ColumnMapping, TableInfo } from '../table/types.ts';
-import type { KeyTuple } from '../types.ts';
-import { keyColumns, keyPredicate } from './keys.ts';
+import { UniqueIndexViolationError } from './errors.ts';
+import type { SqlFragment } from './key-range.ts';
 
 export interface UniqueCheckPlan {
   readonly source: TableInfo;
@@ -47,8 +46,11 @@ function part(from: ColumnInfo, to: ColumnInfo): Part {
 
 const shadowInfo = new WeakMap<UniqueCheckPlan, Promise<TableInfo>>();
 
-/** Throws UniqueIndexViolationError when a replayed row shares a UNIQUE value with another source row. */
-export async function checkReplayedUniques(conn: Queryable, plan: UniqueCheckPlan, keys: readonly KeyTuple[]): Promise<void> {
+/**
+ * Throws UniqueIndexViolationError when a source row matching `rows` (a condition on the source,
+ * unqualified columns) shares a UNIQUE value of the shadow with another source row.
+ */
+export async function checkSourceUniques(conn: Queryable, plan: UniqueCheckPlan, rows: SqlFragment, why: string): Promise<void> {
   let info = shadowInfo.get(plan);
   if (!info) {
     info = inspectTable(conn, plan.source.schema, plan.shadowName);
@@ -57,7 +59,6 @@ export async function checkReplayedUniques(conn: Queryable, plan: UniqueCheckPla
   }
   const shadow = await info;
   const label = `${id(plan.source.schema)}.${id(plan.shadowName)}`;
-  const onSource = keyPredicate(plan.source.primaryKey.map(id), keyColumns(plan.source), keys);
   for (const index of shadow.indexes) {
     if (!index.unique || index.name === 'PRIMARY') continue;
     const parts: Part[] = [];
@@ -72,7 +73,7 @@ export async function checkReplayedUniques(conn: Queryable, plan: UniqueCheckPla
     if (parts.length !== index.columns.length) continue;
     const sourceRef = `${id(plan.source.schema)}.${id(plan.source.name)}`;
     const values = await queryRows(conn,
-      `SELECT ${parts.map((p, i) => `${p.read} AS v${i}`).join(', ')} FROM ${sourceRef} WHERE ${onSource}`);
+      `SELECT ${parts.map((p, i) => `${p.read} AS v${i}`).join(', ')} FROM ${sourceRef} WHERE ${rows.sql}`, rows.values);
     const tuples = values.map((r) => parts.map((_, i) => r[`v${i}`])).filter((t) => t.every((v) => v !== null && v !== undefined));
     if (tuples.length === 0) continue;
     const lhs = parts.length === 1 ? parts[0]!.expr : `(${parts.map((p) => p.expr).join(', ')})`;
@@ -82,7 +83,7 @@ export async function checkReplayedUniques(conn: Queryable, plan: UniqueCheckPla
       tuples.flat());
     if (dup) {
       const value = parts.map((_, i) => String(dup[`v${i}`])).join('-');
-      throw new UniqueIndexViolationError(label, index.name, value, 'replay would delete another row holding it');
+      throw new UniqueIndexViolationError(label, index.name, value, why);
     }
   }
 }
