@@ -73,7 +73,7 @@ export function applyStatements(plan: ApplyPlan, keys: readonly KeyTuple[]): [lo
  * Runs the three statements of a batch, then holds the REPLACE to the copier's rule
  * (core/copier/warnings.ts): a lossy conversion, as a warning or as a strict-mode error, fails
  * with LossyConversionError. A REPLACE that deleted more rows than it inserted took a UNIQUE
- * value from another row: checkReplayedUniques tells a stale row (harmless) from a duplicate in
+ * value from another row: checkSourceUniques (core/copier/unique-check.ts) tells a stale row (harmless) from a duplicate in
  * the source (UniqueIndexViolationError).
  */
 async function applyBatch(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
