@@ -13,8 +13,10 @@ import type { BinlogPosition, ChunkInfo, KeyTuple } from './types.ts';
 
 /** The table being migrated. */
 export interface MigrationTarget {
+  /** Schema and table as the server stores them (resolved once, at inspection), whatever the statement's letter case. */
   readonly schema: string;
   readonly table: string;
+  /** The user's statement with the table reference spelled as stored: the migration's identity (checkpoints). */
   readonly statement: string;
   readonly parsed: ParsedAlter;
 }

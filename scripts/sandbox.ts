@@ -34,6 +34,8 @@ export interface SandboxOptions {
   name?: string;
   /** Base directory of the sandboxes' data (default: `.sandbox/` in this checkout). */
   baseDir?: string;
+  /** Extra mariadb-install-db options for a fresh data directory (e.g. --lower-case-table-names=1, which must match the server's). */
+  initArgs?: string[];
 }
 
 export interface ServerInfo {
@@ -64,6 +66,8 @@ export const AUX_PORTS = {
   replica2: 30,
   /** a port where nothing listens (tests of unreachable servers) */
   nothing: 40,
+  /** a server whose binlog numbering passes binlog.999999 */
+  wrappedBinlog: 50,
   /** the test that starts a sandbox from an empty data directory */
   freshStart: 92,
 } as const;
@@ -255,7 +259,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<ServerInf
     rmSync(d.data, { recursive: true, force: true });
     const r = spawnSync(installDb, [
       '--no-defaults', `--datadir=${d.data}`, '--auth-root-authentication-method=normal',
-      '--skip-test-db', ...asRoot,
+      '--skip-test-db', ...asRoot, ...(opts.initArgs ?? []),
     ], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`mariadb-install-db failed: ${r.stderr || r.stdout}`);
   }

@@ -127,10 +127,27 @@ export async function currentBinlogPosition(db: Queryable): Promise<BinlogPositi
   return { file: String(row.File), position: Number(row.Position), ...(gtid ? { gtid } : {}) };
 }
 
-/** Orders binlog coordinates: negative when a is before b. */
+/**
+ * Orders binlog file names: `base.NNNNNN`, where the server numbers files up and widens the
+ * number past six digits (`binlog.999999` is followed by `binlog.1000000`), so the numeric suffixes
+ * are compared as numbers. Names without a numeric suffix, or with different bases, compare as text.
+ */
+export function compareBinlogFiles(a: string, b: string): number {
+  if (a === b) return 0;
+  const ma = /^(.*)\.(\d+)$/.exec(a);
+  const mb = /^(.*)\.(\d+)$/.exec(b);
+  if (ma && mb && ma[1] === mb[1]) {
+    const na = BigInt(ma[2]!);
+    const nb = BigInt(mb[2]!);
+    if (na !== nb) return na < nb ? -1 : 1;
+  }
+  return a < b ? -1 : 1;
+}
+
+/** Orders binlog coordinates: negative when a is before b (files by their numeric suffix). */
 export function compareBinlogPositions(a: BinlogPosition, b: BinlogPosition): number {
-  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
-  return a.position - b.position;
+  const byFile = compareBinlogFiles(a.file, b.file);
+  return byFile !== 0 ? byFile : a.position - b.position;
 }
 
 /** A safe description of where we connect: never the password. */

@@ -6,6 +6,7 @@
 import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import type { ChunkInfo } from '../types.ts';
 import { copyStatement, type CopyStatementPlan } from './statement.ts';
+import { resolveSkippedRows } from './dropped-rows.ts';
 import { checkCopyWarnings } from './warnings.ts';
 
 /** Rows inserted into the shadow table (duplicates skipped by IGNORE are not counted). */
@@ -14,9 +15,9 @@ export async function copyChunk(conn: PoolConnection, plan: CopyStatementPlan, c
   await conn.query('START TRANSACTION');
   try {
     const [header] = await conn.query<ResultSetHeader>(sql, values);
-    await checkCopyWarnings(conn, header, plan.shadowName);
+    const resolved = await checkCopyWarnings(conn, header, plan.shadowName, () => resolveSkippedRows(conn, plan, chunk));
     await conn.query('COMMIT');
-    return header.affectedRows;
+    return header.affectedRows + resolved;
   } catch (err) {
     // A deadlock already rolled back; a lock wait timeout or a lossy warning did not.
     await conn.query('ROLLBACK').catch(() => undefined);

@@ -20,6 +20,30 @@ export class LossyConversionError extends SluiceError {
   }
 }
 
+/**
+ * The shadow table's UNIQUE index (other than the primary key) does not hold for the source rows:
+ * copying or replaying them would drop a row (INSERT IGNORE skips it, REPLACE deletes another).
+ * The server's own ALTER refuses the same rows (duplicate entry); nothing is cut over.
+ */
+export class UniqueIndexViolationError extends SluiceError {
+  readonly table: string;
+  /** The index the server named (null when it could not be read). */
+  readonly index: string | null;
+  /** The duplicated value as the server printed it (null when unknown). */
+  readonly value: string | null;
+  constructor(table: string, index: string | null, value: string | null, detail?: string) {
+    const which = index === null ? 'a UNIQUE index' : `the UNIQUE index ${index}`;
+    const dup = value === null ? '' : ` (value '${oneLine(value, 80)}' appears more than once)`;
+    super(
+      'UNIQUE_INDEX_VIOLATION',
+      `${which} of ${table} does not hold for the source rows${dup}${detail ? `: ${oneLine(detail)}` : ''}; rows would be lost: remove the duplicates from the source or drop the UNIQUE from the ALTER, then run again`,
+    );
+    this.table = table;
+    this.index = index;
+    this.value = value;
+  }
+}
+
 /** A chunk kept failing on a deadlock or a lock wait timeout. */
 export class ChunkRetryExhaustedError extends SluiceError {
   constructor(what: string, attempts: number, cause: unknown) {

@@ -11,6 +11,7 @@ import type { ChunkInfo } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { CopierSetupError } from './errors.ts';
 import { columnList, keyRange, type SqlFragment } from './key-range.ts';
+import type { UniqueCheckPlan } from './unique-check.ts';
 
 export interface CopyStatementPlan {
   /** `schema`.`table` of the source, escaped. */
@@ -23,6 +24,11 @@ export interface CopyStatementPlan {
   readonly keyColumns: readonly string[];
   /** Everything before the WHERE clause. */
   readonly head: string;
+  /** Escaped column lists of the INSERT (shadow) and of the SELECT (source). */
+  readonly targetList: string;
+  readonly sourceList: string;
+  /** What a UNIQUE-index check needs (unique-check.ts). */
+  readonly unique: UniqueCheckPlan;
 }
 
 export function planCopyStatement(source: TableInfo, shadow: string, mapping: ColumnMapping): CopyStatementPlan {
@@ -39,7 +45,11 @@ export function planCopyStatement(source: TableInfo, shadow: string, mapping: Co
   const head =
     `INSERT IGNORE INTO ${shadowTable} (${columnList(mapping.target)}) ` +
     `SELECT ${columnList(mapping.source)} FROM ${sourceTable} FORCE INDEX (PRIMARY)`;
-  return { sourceTable, shadowTable, shadowName: shadow, keyColumns: [...source.primaryKey], head };
+  return {
+    sourceTable, shadowTable, shadowName: shadow, keyColumns: [...source.primaryKey], head,
+    targetList: columnList(mapping.target), sourceList: columnList(mapping.source),
+    unique: { source, shadowName: shadow, mapping },
+  };
 }
 
 /** The full statement for one chunk, with its placeholders' values. */

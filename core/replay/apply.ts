@@ -9,18 +9,22 @@
  * In one transaction, retried on deadlock / lock wait timeout; or, under the cutover's
  * LOCK TABLES, as plain autocommit statements (START TRANSACTION would release the table locks).
  */
-import mysql from 'mysql2/promise';
+import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import type { KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
+import type { Queryable } from '../connection/connection.ts';
+import { UniqueIndexViolationError } from '../copier/errors.ts';
+import { checkSourceUniques, type UniqueCheckPlan } from '../copier/unique-check.ts';
+import { classifyWarnings, conversionError, readWarnings } from '../copier/warnings.ts';
 import { keyColumns, keyPredicate, type KeyColumn } from './keys.ts';
 import { ReplayFlushError } from './errors.ts';
 
 /** What a flush needs of a connection: a pool connection or a dedicated one. */
 export interface SqlRunner {
-  query(sql: string): Promise<unknown>;
+  query(sql: string, values?: unknown[]): Promise<unknown>;
 }
 
-export interface ApplyPlan {
+export interface ApplyPlan extends UniqueCheckPlan {
   readonly sourceRef: string;
   readonly shadowRef: string;
   readonly shadowLabel: string;
@@ -41,6 +45,9 @@ export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapp
     return at >= 0 ? mapping.target[at]! : c.name;
   });
   return {
+    source,
+    shadowName: shadow,
+    mapping,
     sourceRef: `${id(source.schema)}.${id(source.name)}`,
     shadowRef: `${id(source.schema)}.${id(shadow)}`,
     shadowLabel: `${id(source.schema)}.${id(shadow)}`,
@@ -62,9 +69,34 @@ export function applyStatements(plan: ApplyPlan, keys: readonly KeyTuple[]): [lo
   ];
 }
 
+/**
+ * Runs the three statements of a batch, then holds the REPLACE to the copier's rule
+ * (core/copier/warnings.ts): a lossy conversion, as a warning or as a strict-mode error, fails
+ * with LossyConversionError. A REPLACE that deleted more rows than it inserted took a UNIQUE
+ * value from another row: checkSourceUniques (core/copier/unique-check.ts) tells a stale row (harmless) from a duplicate in
+ * the source (UniqueIndexViolationError).
+ */
+async function applyBatch(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
+  const [lock, del, replace] = applyStatements(plan, keys);
+  const [locked] = (await conn.query(lock)) as [unknown[]];
+  await conn.query(del);
+  let header: ResultSetHeader;
+  try {
+    [header] = (await conn.query(replace)) as [ResultSetHeader];
+  } catch (err) {
+    throw conversionError(err, plan.shadowLabel) ?? err;
+  }
+  const { secondary } = classifyWarnings(await readWarnings(conn as Queryable, header), plan.shadowLabel);
+  if (secondary.length > 0) throw new UniqueIndexViolationError(plan.shadowLabel, secondary[0]!.key, secondary[0]!.value);
+  if (header.affectedRows > locked.length) {
+    const replayed = { sql: keyPredicate(plan.sourceKeyRefs, plan.keyColumns, keys), values: [] };
+    await checkSourceUniques(conn as Queryable, plan, replayed, 'replay would delete another row holding it');
+  }
+}
+
 /** Under the cutover lock: autocommit statements on the lock's own connection, no transaction. */
 export async function applyUnderLock(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
-  for (const sql of applyStatements(plan, keys)) await conn.query(sql);
+  await applyBatch(conn, plan, keys);
 }
 
 const RETRYABLE = new Set([1213, 1205]); // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
@@ -77,11 +109,10 @@ function errno(err: unknown): number | undefined {
 
 /** One transaction per batch; deadlocks and lock wait timeouts roll back and retry with backoff. */
 export async function applyInTransaction(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
-  const statements = applyStatements(plan, keys);
   for (let attempt = 1; ; attempt++) {
     try {
       await conn.query('START TRANSACTION');
-      for (const sql of statements) await conn.query(sql);
+      await applyBatch(conn, plan, keys);
       await conn.query('COMMIT');
       return;
     } catch (err) {

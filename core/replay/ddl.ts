@@ -2,14 +2,18 @@
  * Does a statement from a binlog `query` event change a given table? Reads the statement head
  * only (ALTER / DROP / RENAME / TRUNCATE / CREATE [OR REPLACE] TABLE / CREATE|DROP INDEX … ON /
  * CREATE TRIGGER … ON / DROP DATABASE) and compares whole identifiers, never prefixes, so `t2` and
- * `_t_new` never match `t`. Names compare case-insensitively (a false alarm costs a rerun, a
- * missed change a corrupt copy).
+ * `_t_new` never match `t`. Names compare as the server does: exactly under lower_case_table_names
+ * 0 (`T` is another table), case-insensitively under 1 or 2 and when the setting is unknown (a
+ * false alarm costs a rerun, a missed change a corrupt copy). `CREATE TABLE IF NOT EXISTS t` on the
+ * existing source does nothing (the server still writes it to the binlog): it is not a change.
  */
 import { tokenize, type SqlToken } from './sql-tokens.ts';
 
 export interface TableRef {
   readonly schema: string;
   readonly name: string;
+  /** The server's @@lower_case_table_names (TableInfo has it); unknown = compare case-insensitively. */
+  readonly lowerCaseTableNames?: number;
 }
 
 export interface DdlMatch {
@@ -27,7 +31,9 @@ export function ddlChangingTable(query: string, defaultSchema: string, table: Ta
   const tokens = tokenize(query);
   const found = namedTables(tokens);
   if (!found) return null;
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const same = table.lowerCaseTableNames === 0
+    ? (a: string, b: string) => a === b
+    : (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   if (found.database !== undefined) {
     return same(found.database, table.schema) ? { kind: found.kind } : null;
   }
@@ -180,10 +186,11 @@ function rename(c: Cursor): Found | null {
 }
 
 function create(c: Cursor): Found | null {
-  c.accept('OR', 'REPLACE');
+  const replace = c.accept('OR', 'REPLACE');
   if (c.accept('TEMPORARY')) return null;
   if (c.accept('TABLE')) {
-    c.accept('IF', 'NOT', 'EXISTS');
+    // The source exists while it is migrated (dropping it is caught first): IF NOT EXISTS is a no-op.
+    if (c.accept('IF', 'NOT', 'EXISTS') && !replace) return null;
     const n = c.name();
     return n ? { kind: 'CREATE TABLE', tables: [n] } : null;
   }

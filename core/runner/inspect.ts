@@ -10,6 +10,7 @@ import { checkPrivileges } from '../preflight/privileges.ts';
 import { checkServerSettings } from '../preflight/server.ts';
 import { checkTable } from '../preflight/table.ts';
 import { parseAlter } from '../statement/parse.ts';
+import { withStoredNames } from '../statement/stored-names.ts';
 import { inspectTable } from '../table/inspect.ts';
 import { Tokens } from '../tokens.ts';
 import { finishEarlierCutover } from './after-swap.ts';
@@ -30,7 +31,10 @@ export const inspectPhase: Phase = {
     await checkPrivileges(pool, schema);
     const source = await inspectTable(pool, schema, parsed.table);
     checkTable(source, parsed);
-    ctx.provide(Tokens.Target, { schema, table: parsed.table, statement: options.statement, parsed });
+    // From here on only the names as stored: with lower_case_table_names 1 or 2, `Orders` and
+    // `orders` are one table, one shadow, one checkpoint (statement included) and one lock.
+    const statement = withStoredNames(options.statement, source.schema, source.name);
+    ctx.provide(Tokens.Target, { schema: source.schema, table: source.name, statement, parsed });
     ctx.provide(Tokens.Source, source);
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;

@@ -25,7 +25,8 @@ const strOrNull = (v: unknown): string | null => (v === null || v === undefined 
 const GENERATED_EXTRA = /\b(VIRTUAL|STORED|PERSISTENT)\s+GENERATED\b/i;
 
 export async function inspectTable(db: Queryable, schema: string, table: string): Promise<TableInfo> {
-  const found = await findTable(db, schema, table);
+  const lowerCaseTableNames = await readLowerCaseTableNames(db);
+  const found = await findTable(db, schema, table, lowerCaseTableNames);
   if (!found) throw new TableNotFoundError(schema, table);
   const type = str(found.TABLE_TYPE);
   if (type !== 'BASE TABLE') throw new NotABaseTableError(schema, table, type);
@@ -63,11 +64,17 @@ export async function inspectTable(db: Queryable, schema: string, table: string)
     engine: str(found.ENGINE),
     autoIncrement,
     rowsEstimate: Number(found.TABLE_ROWS ?? 0),
+    lowerCaseTableNames,
   };
 }
 
+async function readLowerCaseTableNames(db: Queryable): Promise<number> {
+  const [lc] = await queryRows<{ lc: unknown }>(db, 'SELECT @@lower_case_table_names AS lc');
+  return Number(lc?.lc ?? 0);
+}
+
 /** The TABLES row for schema.table: exact name first; a case-insensitive match only when the server folds names. */
-async function findTable(db: Queryable, schema: string, table: string): Promise<Row | undefined> {
+async function findTable(db: Queryable, schema: string, table: string, lowerCaseTableNames: number): Promise<Row | undefined> {
   const rows = (await queryRows(
     db,
     'SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
@@ -75,8 +82,7 @@ async function findTable(db: Queryable, schema: string, table: string): Promise<
   )).map(upper);
   const exact = rows.find((r) => r.TABLE_SCHEMA === schema && r.TABLE_NAME === table);
   if (exact || rows.length === 0) return exact;
-  const [lc] = await queryRows<{ lc: unknown }>(db, 'SELECT @@lower_case_table_names AS lc');
-  return Number(lc?.lc ?? 0) === 0 ? undefined : rows[0];
+  return lowerCaseTableNames === 0 ? undefined : rows[0];
 }
 
 function toColumn(r: Row): ColumnInfo {

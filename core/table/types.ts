@@ -40,6 +40,11 @@ export interface TableInfo {
   readonly autoIncrement: number | null;
   /** INFORMATION_SCHEMA's estimate. */
   readonly rowsEstimate: number;
+  /**
+   * The server's @@lower_case_table_names when inspected: 0 = names are case-sensitive, 1/2 = they
+   * compare case-insensitively. `schema` and `name` are always the names as stored.
+   */
+  readonly lowerCaseTableNames?: number;
 }
 
 /** How rows move from the source to the shadow table: INSERT INTO shadow (target) SELECT source. */

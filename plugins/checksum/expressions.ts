@@ -6,8 +6,12 @@
  *    CONVERT to the shadow's character set (trailing spaces trimmed for CHAR), CAST AS BINARY(n);
  *  - both sides: text as utf8mb4_bin (long text and blobs as their MD5), short binary as HEX, BIT as
  *    an unsigned integer; numbers and temporals as the server prints them (time_zone +00:00).
- * The row is CRC32(CONCAT_WS('#', v1, …, vn, nullmask)); nullmask = CONCAT(ISNULL(v1), …) keeps
- * NULL apart from '' (CONCAT_WS skips NULLs). A chunk's checksum is COUNT(*) and BIT_XOR of rows.
+ * The row string is CONCAT_WS('#', v1, …, vn, nullmask); nullmask = CONCAT(ISNULL(v1), …) keeps
+ * NULL apart from '' (CONCAT_WS skips NULLs). Its hash is CRC32(CRC32(row string)): CRC32 is affine
+ * over strings of equal length, so a BIT_XOR of plain CRC32s cannot see values swapped between two
+ * rows (crc(1#aa) ^ crc(2#bb) = crc(1#bb) ^ crc(2#aa)); hashing the decimal text of the first CRC
+ * again breaks that linearity at the cost of a CRC over ten bytes (see README.md for the numbers).
+ * A chunk's checksum is COUNT(*) and BIT_XOR of the row hashes.
  */
 import mysql from 'mysql2/promise';
 import type { ColumnInfo, ColumnMapping, TableInfo } from '../../plugin-api.ts';
@@ -74,9 +78,10 @@ export function canonical(expr: string, to: ColumnInfo): string {
   return expr;
 }
 
-function rowHash(values: readonly string[]): string {
+/** The per-row hash: non-linear, so that no swap of values between rows cancels out in BIT_XOR. */
+export function rowHash(values: readonly string[]): string {
   const mask = `CONCAT(${values.map((v) => `ISNULL(${v})`).join(', ')})`;
-  return `CRC32(CONCAT_WS('#', ${values.join(', ')}, ${mask}))`;
+  return `CRC32(CRC32(CONCAT_WS('#', ${values.join(', ')}, ${mask})))`;
 }
 
 function column(table: TableInfo, name: string): ColumnInfo {

@@ -1,6 +1,6 @@
 /**
  * One verification pass over snapshots already taken: walk the source's PRIMARY index in chunks
- * (on the first snapshot connection) and compare each chunk's COUNT(*) and BIT_XOR(CRC32(row)) of
+ * (on the first snapshot connection) and compare each chunk's COUNT(*) and BIT_XOR(row hash) of
  * the source and the shadow, chunks spread over the snapshot connections. Aborts stop between
  * chunks; nothing is left in flight when it returns or throws.
  */
