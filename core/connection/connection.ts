@@ -4,6 +4,7 @@
  */
 import mysql, { type Pool, type PoolConnection, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
 import type { BinlogPosition } from '../types.ts';
+import { ignorable, KEEPALIVE_DELAY_MS, lifetimeStatements } from './lifetime.ts';
 
 export interface ConnectionOptions {
   host?: string;
@@ -43,6 +44,8 @@ export function driverOptions(conn: ConnectionOptions): PoolOptions {
     timezone: 'Z',
     multipleStatements: false,
     connectTimeout: 10_000,
+    enableKeepAlive: true,
+    keepAliveInitialDelay: KEEPALIVE_DELAY_MS,
   };
 }
 
@@ -56,15 +59,25 @@ export function sessionStatements(settings: SessionSettings): string[] {
   ];
 }
 
+/**
+ * Idle pool connections are closed by the pool after this long (and opened again when needed), so
+ * none sits idle until the server's `wait_timeout` drops it under a query.
+ */
+export const POOL_IDLE_MS = 60_000;
+
 /** A pool whose connections all run the session setup before first use. */
 export function openPool(conn: ConnectionOptions, settings: SessionSettings = DEFAULT_SESSION, connectionLimit = 10): Pool {
-  const pool = mysql.createPool({ ...driverOptions(conn), connectionLimit, waitForConnections: true, maxIdle: connectionLimit });
+  const pool = mysql.createPool({
+    ...driverOptions(conn), connectionLimit, waitForConnections: true, maxIdle: 1, idleTimeout: POOL_IDLE_MS,
+  });
   const statements = sessionStatements(settings);
+  const lifetime = lifetimeStatements();
   // mysql2 emits 'connection' on the callback pool for each new physical connection.
   pool.pool.on('connection', (c) => {
     // Queued before any user query on this connection; a failed setup destroys the connection
     // so that its first use fails loudly instead of running with the server's defaults.
     for (const sql of statements) c.query(sql, (err: unknown) => { if (err) c.destroy(); });
+    for (const s of lifetime) c.query(s.sql, (err: unknown) => { if (err && !ignorable(s, err)) c.destroy(); });
   });
   return pool;
 }
@@ -72,8 +85,25 @@ export function openPool(conn: ConnectionOptions, settings: SessionSettings = DE
 /** A dedicated connection (lock holder, cutover) with the same session setup. */
 export async function openConnection(conn: ConnectionOptions, settings: SessionSettings = DEFAULT_SESSION) {
   const c = await mysql.createConnection(driverOptions(conn));
-  for (const sql of sessionStatements(settings)) await c.query(sql);
+  try {
+    for (const sql of sessionStatements(settings)) await c.query(sql);
+    await runLifetimeStatements(c);
+  } catch (err) {
+    c.destroy();
+    throw err;
+  }
   return c;
+}
+
+/** Runs lifetimeStatements() on a connection Sluice did not open through openPool/openConnection. */
+export async function runLifetimeStatements(c: Pick<Pool | PoolConnection, 'query'>): Promise<void> {
+  for (const s of lifetimeStatements()) {
+    try {
+      await c.query(s.sql);
+    } catch (err) {
+      if (!ignorable(s, err)) throw err;
+    }
+  }
 }
 
 export type Queryable = Pick<Pool | PoolConnection, 'query'>;

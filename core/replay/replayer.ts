@@ -3,17 +3,14 @@
  * source table's changed rows, and on flush() makes the shadow rows equal to the source rows for
  * those keys (see README.md for why a locking re-select is race-free).
  */
-import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
 import type { BinlogPosition, KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
-import {
-  compareBinlogPositions, describeConnection, driverOptions, queryRows, type ConnectionOptions,
-} from '../connection/connection.ts';
+import { compareBinlogPositions, type ConnectionOptions } from '../connection/connection.ts';
 import { asCancellation } from '../lifecycle/abort.ts';
-import { redactText } from '../lifecycle/redact.ts';
 import { applyInTransaction, applyPlan, applyUnderLock, type ApplyPlan, type SqlRunner } from './apply.ts';
-import { BOUNDARY_EVENTS, TransactionBoundaries, type StreamEvent } from './boundaries.ts';
+import { TransactionBoundaries, type StreamEvent } from './boundaries.ts';
+import { ReconnectingStream } from './reconnecting-stream.ts';
 import { ddlChangingTable } from './ddl.ts';
 import { keyColumns, keyId, keyOfRow, type KeyColumn } from './keys.ts';
 import {
@@ -31,10 +28,11 @@ export interface ReplayOptions {
   skipKey?: (key: KeyTuple) => boolean;
   batchSize?: number;
   log?: { debug(m: string): void; info(m: string): void; warn(m: string): void };
+  /** Seconds a lost binlog connection is retried before replay fails (default 300). */
+  reconnectSeconds?: number;
+  /** Liveness of the stream (tests shorten it). */
+  stream?: { heartbeatMs?: number; deadAfterMs?: number };
 }
-
-const ROW_EVENTS = ['tablemap', 'writerows', 'updaterows', 'deleterows'] as const;
-const START_TIMEOUT_MS = 30_000;
 
 interface RowsEvent extends StreamEvent {
   readonly tableId: number;
@@ -58,9 +56,10 @@ export class BinlogReplayer implements AsyncDisposable {
   readonly #plan: ApplyPlan;
   readonly #keyColumns: readonly KeyColumn[];
   readonly #batchSize: number;
-  readonly #boundaries: TransactionBoundaries;
   readonly #tableLabel: string;
-  #zongji: ZongJi | undefined;
+  readonly #serverId: number;
+  #boundaries: TransactionBoundaries;
+  #stream: ReconnectingStream | undefined;
   #applied: BinlogPosition;
   #pending = new Map<string, KeyTuple>();
   /** Keys taken by the running pool flush and not yet applied. */
@@ -83,13 +82,14 @@ export class BinlogReplayer implements AsyncDisposable {
     this.#boundaries = new TransactionBoundaries(opts.start);
     this.#applied = { file: opts.start.file, position: opts.start.position };
     this.#tableLabel = `\`${opts.source.schema}\`.\`${opts.source.name}\``;
+    this.#serverId = opts.serverId ?? randomServerId();
   }
 
   /** Opens the binlog stream at `opts.start`; resolves once the server streams events to us. */
   static async start(opts: ReplayOptions): Promise<BinlogReplayer> {
     const replayer = new BinlogReplayer(opts);
     try {
-      await replayer.#open();
+      await replayer.#open(opts.start);
       opts.log?.info(`binlog replay of ${replayer.#tableLabel} reading from ${opts.start.file}:${opts.start.position}`);
     } catch (err) {
       await replayer.stop();
@@ -114,6 +114,21 @@ export class BinlogReplayer implements AsyncDisposable {
 
   get eventsReceived(): number {
     return this.#events;
+  }
+
+  /** Why replay stopped for good (then every flush and wait rejects with it), if it did. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  /** Times the stream was opened again after a lost connection. */
+  get reconnects(): number {
+    return this.#stream?.reconnects ?? 0;
+  }
+
+  /** The binlog connection's thread id on the server, while a stream is open. */
+  get streamThreadId(): number | undefined {
+    return this.#stream?.threadId;
   }
 
   /**
@@ -173,44 +188,27 @@ export class BinlogReplayer implements AsyncDisposable {
 
   // ---- stream ----
 
-  #open(): Promise<void> {
-    const { connection, source } = this.#opts;
-    const zongji = new ZongJi(driverOptions(connection));
-    this.#zongji = zongji;
-    return new Promise<void>((resolve, reject) => {
-      let started = false;
-      const timer = setTimeout(() => {
-        if (started) return;
-        started = true;
-        reject(new BinlogStreamError(`no binlog event from ${describeConnection(connection)} within ${START_TIMEOUT_MS / 1000} s of starting at ${this.#opts.start.file}:${this.#opts.start.position}`));
-      }, START_TIMEOUT_MS);
-      zongji.on('error', (err: unknown) => {
-        const failure = this.#streamError(err);
-        if (!started) {
-          started = true;
-          clearTimeout(timer);
-          reject(failure);
-          return;
-        }
-        this.#fail(failure);
-      });
-      zongji.on('binlog', (event: AnyBinlogEvent) => {
-        const evt = event as unknown as StreamEvent;
-        if (!started) {
-          started = true;
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#onEvent(evt);
-      });
-      zongji.start({
-        serverId: this.#opts.serverId ?? randomServerId(),
-        filename: this.#opts.start.file,
-        position: this.#opts.start.position,
-        includeEvents: [...ROW_EVENTS, ...BOUNDARY_EVENTS],
-        includeSchema: { [source.schema]: [source.name] },
-      });
-    });
+  async #open(from: BinlogPosition): Promise<void> {
+    const { source } = this.#opts;
+    this.#stream = await ReconnectingStream.open({
+      connection: this.#opts.connection,
+      pool: this.#opts.pool,
+      schema: source.schema,
+      table: source.name,
+      label: this.#tableLabel,
+      serverId: this.#serverId,
+      reconnectSeconds: this.#opts.reconnectSeconds,
+      ...this.#opts.stream,
+      // a new stream starts at the last transaction boundary; the keys seen so far stay pending
+      resumeFrom: () => {
+        const from = this.received;
+        this.#boundaries = new TransactionBoundaries(from);
+        return from;
+      },
+      onEvent: (evt) => this.#onEvent(evt),
+      onFatal: (err) => this.#fail(err),
+      log: this.#opts.log,
+    }, from);
   }
 
   #onEvent(evt: StreamEvent): void {
@@ -271,12 +269,6 @@ export class BinlogReplayer implements AsyncDisposable {
     }
   }
 
-  #streamError(err: unknown): BinlogStreamError {
-    const message = err instanceof Error ? err.message : String(err);
-    const secret = this.#opts.connection.password ?? '';
-    return new BinlogStreamError(`${describeConnection(this.#opts.connection)}: ${redactText(message, [secret])}`, { cause: err });
-  }
-
   #fail(err: Error): void {
     if (this.#failure || this.#stopping) return;
     this.#failure = err;
@@ -296,35 +288,11 @@ export class BinlogReplayer implements AsyncDisposable {
   }
 
   async #close(): Promise<void> {
-    const zongji = this.#zongji;
     const stopped = this.#failure ?? new ReplayStoppedError();
     for (const w of this.#waiters) w.reject(stopped);
     this.#waiters.clear();
-    if (!zongji) return;
-    const threadId = zongji.connection?.threadId ?? undefined;
-    await new Promise<void>((resolve) => {
-      zongji.once('stopped', () => resolve());
-      zongji.stop();
-    });
-    zongji.removeAllListeners('binlog');
-    if (threadId) await this.#ensureDumpGone(threadId);
+    await this.#stream?.close();
     this.#opts.log?.debug(`binlog replay stopped at ${this.received.file}:${this.received.position}`);
-  }
-
-  /** zongji KILLs its dump thread with a 1 s timeout: make sure it is really gone. */
-  async #ensureDumpGone(threadId: number): Promise<void> {
-    const { pool } = this.#opts;
-    try {
-      for (let i = 0; i < 100; i++) {
-        const rows = await queryRows(pool, 'SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [threadId]);
-        if (rows.length === 0) return;
-        if (i === 20) await pool.query('KILL CONNECTION ?', [threadId]).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      this.#opts.log?.warn(`the binlog dump connection ${threadId} is still listed after stop`);
-    } catch (err) {
-      this.#opts.log?.debug(`could not check the binlog dump connection: ${err instanceof Error ? err.message : String(err)}`);
-    }
   }
 
   // ---- flushes ----
