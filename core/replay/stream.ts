@@ -58,6 +58,8 @@ export class BinlogStream {
   #liveness: NodeJS.Timeout | undefined;
   #ping: NodeJS.Timeout | undefined;
   #failed = false;
+  /** True once the stream delivered its first event: only then is a failure a loss (before, start() rejects). */
+  #running = false;
   #closing: Promise<void> | undefined;
 
   constructor(opts: StreamOptions) {
@@ -86,6 +88,7 @@ export class BinlogStream {
         if (!started) {
           started = true;
           clearTimeout(timer);
+          this.#running = true;
           this.#watch();
           resolve();
         }
@@ -148,7 +151,7 @@ export class BinlogStream {
   }
 
   #lost(err: BinlogStreamError): void {
-    if (this.#failed || this.#closing) return;
+    if (!this.#running || this.#failed || this.#closing) return;
     this.#failed = true;
     this.#opts.onError(err);
   }
