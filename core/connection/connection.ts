@@ -5,6 +5,7 @@
 import mysql, { type Pool, type PoolConnection, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
 import type { BinlogPosition } from '../types.ts';
 import { ignorable, KEEPALIVE_DELAY_MS, lifetimeStatements } from './lifetime.ts';
+import { watcherFor } from './registry.ts';
 
 export interface ConnectionOptions {
   host?: string;
@@ -82,9 +83,10 @@ export function openPool(conn: ConnectionOptions, settings: SessionSettings = DE
   return pool;
 }
 
-/** A dedicated connection (lock holder, cutover) with the same session setup. */
+/** A dedicated connection (lock holder, cutover) with the same session setup; the run's watchdog watches it. */
 export async function openConnection(conn: ConnectionOptions, settings: SessionSettings = DEFAULT_SESSION) {
   const c = await mysql.createConnection(driverOptions(conn));
+  watcherFor(conn)?.watch(c as unknown as { connection: unknown });
   try {
     for (const sql of sessionStatements(settings)) await c.query(sql);
     await runLifetimeStatements(c);

@@ -11,6 +11,7 @@ import mysql, { type Pool } from 'mysql2/promise';
 import type { Logger } from '../lifecycle/context.ts';
 import { driverOptions, type ConnectionOptions } from './connection.ts';
 import { QueryAbandonedError } from './errors.ts';
+import { setWatcher } from './registry.ts';
 
 /** How long a query may keep running after an abort before its connection is cut (default). */
 export const ABORT_GRACE_MS = 10_000;
@@ -39,11 +40,15 @@ export class StuckQueryWatchdog {
   #work: Promise<unknown> = Promise.resolve();
   #disposed = false;
 
-  /** Watches the pool's connections (opened from now on) and, once `signal` aborts, their queries. */
+  /**
+   * Watches the pool's connections and the dedicated ones openConnection() opens with the same
+   * `opts.connection` object (from now on), and, once `signal` aborts, their queries.
+   */
   constructor(pool: Pool, signal: AbortSignal, opts: WatchdogOptions) {
     this.#opts = opts;
     this.#graceMs = opts.graceMs ?? ABORT_GRACE_MS;
     pool.pool.on('connection', (c) => this.watch(c as unknown as RawConnection));
+    setWatcher(opts.connection, this);
     const arm = () => {
       if (this.#disposed) return;
       this.#look();
@@ -56,7 +61,8 @@ export class StuckQueryWatchdog {
 
   /** Watches one more connection (a dedicated one) until it ends. */
   watch(c: RawConnection | { connection: unknown }): void {
-    const raw = ('connection' in c ? c.connection : c) as RawConnection;
+    if (this.#disposed) return;
+    const raw = ('connection' in c && c.connection ? c.connection : c) as RawConnection;
     this.#connections.add(raw);
     const forget = () => { this.#connections.delete(raw); this.#seen.delete(raw); };
     raw.once('end', forget);
@@ -66,6 +72,7 @@ export class StuckQueryWatchdog {
   /** Stops watching; waits for a kill in progress. */
   async dispose(): Promise<void> {
     this.#disposed = true;
+    setWatcher(this.#opts.connection, undefined);
     clearInterval(this.#timer);
     await this.#work;
   }

@@ -9,7 +9,7 @@ import type { BinlogPosition } from '../types.ts';
 import { isConnectionLoss } from '../connection/lifetime.ts';
 import { DEFAULT_RECONNECT_SECONDS, MAX_RECONNECTS } from '../connection/reconnect.ts';
 import { BinlogStreamError } from './errors.ts';
-import { openStream, type BinlogStream, type StreamOptions } from './stream.ts';
+import { BinlogStream, type StreamOptions } from './stream.ts';
 
 export interface ReconnectingStreamOptions extends Omit<StreamOptions, 'from' | 'onError' | 'log'> {
   /** `db`.`t`, for messages. */
@@ -26,6 +26,10 @@ export class ReconnectingStream {
   #stream: BinlogStream | undefined;
   #reconnects = 0;
   #reconnecting: Promise<void> | undefined;
+  /** A stream being opened by a reconnect (close() closes it too). */
+  #opening: BinlogStream | undefined;
+  /** Ends a reconnect's backoff early (close()). */
+  #wake: () => void = () => undefined;
   #closed = false;
 
   private constructor(opts: ReconnectingStreamOptions) {
@@ -49,16 +53,28 @@ export class ReconnectingStream {
     return this.#stream?.threadId;
   }
 
-  /** Stops reading and reconnecting; resolves once no stream is left open. */
+  /** Stops reading and reconnecting (at once, even mid-backoff); resolves once no stream is left open. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#wake();
+    await this.#opening?.close();
     await this.#reconnecting;
     await this.#stream?.close();
     this.#stream = undefined;
   }
 
-  #openAt(from: BinlogPosition): Promise<BinlogStream> {
-    return openStream({ ...this.#opts, from, onError: (err) => this.#onError(err) });
+  async #openAt(from: BinlogPosition): Promise<BinlogStream> {
+    const stream = new BinlogStream({ ...this.#opts, from, onError: (err) => this.#onError(err) });
+    this.#opening = stream;
+    try {
+      await stream.started;
+    } catch (err) {
+      await stream.close();
+      throw err;
+    } finally {
+      this.#opening = undefined;
+    }
+    return stream;
   }
 
   #onError(err: BinlogStreamError): void {
@@ -103,7 +119,10 @@ export class ReconnectingStream {
         throw new BinlogStreamError(`the server did not accept a binlog connection again within ${limitMs / 1000} s (${last instanceof Error ? last.message : String(last)})`, { cause: last });
       }
       if (attempt % 5 === 0) log?.info(`the binlog stream of ${label} is still waiting for the server (${Math.round(waited / 1000)} s of ${limitMs / 1000} s)`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * attempt)));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(5000, 500 * attempt));
+        this.#wake = () => { clearTimeout(timer); resolve(); };
+      });
     }
   }
 }

@@ -61,6 +61,8 @@ export class BinlogStream {
   /** True once the stream delivered its first event: only then is a failure a loss (before, start() rejects). */
   #running = false;
   #closing: Promise<void> | undefined;
+  /** Rejects `started` if it has not settled yet (close() before the first event). */
+  #abortStart: (err: Error) => void = () => undefined;
 
   constructor(opts: StreamOptions) {
     this.#opts = opts;
@@ -68,6 +70,12 @@ export class BinlogStream {
     this.#zongji = zongji;
     this.started = new Promise<void>((resolve, reject) => {
       let started = false;
+      this.#abortStart = (err) => {
+        if (started) return;
+        started = true;
+        clearTimeout(timer);
+        reject(err);
+      };
       const timer = setTimeout(() => {
         if (started) return;
         started = true;
@@ -164,6 +172,7 @@ export class BinlogStream {
 
   /** Stops reading (idempotent); the dump thread is gone from the server when it resolves. */
   close(): Promise<void> {
+    this.#abortStart(new BinlogStreamError(`the stream from ${this.#opts.from.file}:${this.#opts.from.position} was closed before it started`));
     this.#closing ??= this.#close();
     return this.#closing;
   }
