@@ -62,14 +62,15 @@ export function sessionStatements(settings: SessionSettings): string[] {
 
 /**
  * Idle pool connections are closed by the pool after this long (and opened again when needed), so
- * none sits idle until the server's `wait_timeout` drops it under a query.
+ * none sits idle until the server's `wait_timeout` drops it under a query. (mysql2 runs its idle
+ * sweep only when maxIdle < connectionLimit; maxIdle one below the limit keeps churn away.)
  */
 export const POOL_IDLE_MS = 60_000;
 
 /** A pool whose connections all run the session setup before first use. */
 export function openPool(conn: ConnectionOptions, settings: SessionSettings = DEFAULT_SESSION, connectionLimit = 10): Pool {
   const pool = mysql.createPool({
-    ...driverOptions(conn), connectionLimit, waitForConnections: true, maxIdle: 1, idleTimeout: POOL_IDLE_MS,
+    ...driverOptions(conn), connectionLimit, waitForConnections: true, maxIdle: Math.max(1, connectionLimit - 1), idleTimeout: POOL_IDLE_MS,
   });
   const statements = sessionStatements(settings);
   const lifetime = lifetimeStatements();

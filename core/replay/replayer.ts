@@ -12,7 +12,8 @@ import { applyInTransaction, applyPlan, applyUnderLock, type ApplyPlan, type Sql
 import { TransactionBoundaries, type StreamEvent } from './boundaries.ts';
 import { ReconnectingStream } from './reconnecting-stream.ts';
 import { ddlChangingTable } from './ddl.ts';
-import { keyColumns, keyId, keyOfRow, type KeyColumn } from './keys.ts';
+import { keyColumns, keyId, type KeyColumn } from './keys.ts';
+import { keepKeyBytes, rowEventKeys, type RowsEvent, type TableMapEvent } from './row-events.ts';
 import {
   BinlogStreamError, ReplayStoppedError, ReplayUsageError, SourceTableChangedError,
 } from './errors.ts';
@@ -32,17 +33,6 @@ export interface ReplayOptions {
   reconnectSeconds?: number;
   /** Liveness of the stream (tests shorten it). */
   stream?: { heartbeatMs?: number; deadAfterMs?: number };
-}
-
-interface RowsEvent extends StreamEvent {
-  readonly tableId: number;
-  readonly tableMap: Record<number, { parentSchema: string; tableName: string } | undefined>;
-  readonly rows: Array<Record<string, unknown> | { before: Record<string, unknown>; after: Record<string, unknown> }>;
-}
-
-interface TableMapEvent extends StreamEvent {
-  readonly tableId: number;
-  readonly tableMap: Record<number, { parentSchema: string; tableName: string; columns?: Array<{ name: string; charset: string | null }> } | undefined>;
 }
 
 interface Waiter {
@@ -215,7 +205,7 @@ export class BinlogReplayer implements AsyncDisposable {
     if (this.#stopping || this.#failure) return;
     const name = evt.getEventName();
     if (name === 'tablemap') {
-      this.#keepKeyBytes(evt as TableMapEvent);
+      keepKeyBytes(evt as TableMapEvent, this.#opts.source, this.#keyColumns);
       return;
     }
     if (name === 'writerows' || name === 'updaterows' || name === 'deleterows') {
@@ -233,39 +223,18 @@ export class BinlogReplayer implements AsyncDisposable {
     if (this.#boundaries.observe(evt)) this.#wakeWaiters();
   }
 
-  /**
-   * zongji decodes text with iconv, lossily for some charsets (see keys.ts). It decodes each row
-   * with the table map's `columns[i].charset`, and parses the rows only after this event was
-   * emitted: for key columns in a charset other than UTF-8, ask for 'binary' (one character per
-   * byte), which keyOfRow turns back into the stored bytes.
-   */
-  #keepKeyBytes(evt: TableMapEvent): void {
-    const entry = evt.tableMap[evt.tableId];
-    const { source } = this.#opts;
-    if (!entry || entry.parentSchema !== source.schema || entry.tableName !== source.name) return;
-    const raw = new Set(this.#keyColumns.filter((c) => c.rawBytes).map((c) => c.name.toLowerCase()));
-    if (raw.size === 0) return;
-    for (const column of entry.columns ?? []) if (raw.has(column.name.toLowerCase())) column.charset = 'binary';
-  }
-
   #onRows(evt: RowsEvent, isUpdate: boolean): void {
-    const table = evt.tableMap[evt.tableId];
     const { source, skipKey } = this.#opts;
-    if (table && (table.parentSchema !== source.schema || table.tableName !== source.name)) return;
-    for (const row of evt.rows) {
-      this.#events++;
-      const images = isUpdate
-        ? [(row as { before: Record<string, unknown> }).before, (row as { after: Record<string, unknown> }).after]
-        : [row as Record<string, unknown>];
-      for (const image of images) {
-        const key = keyOfRow(image, this.#keyColumns);
-        if (!key) {
-          this.#fail(new BinlogStreamError(`a row event for ${this.#tableLabel} lacks primary key column(s) ${source.primaryKey.join(', ')}`));
-          return;
-        }
-        if (skipKey?.(key)) continue;
-        this.#pending.set(keyId(key), key);
+    const keys = rowEventKeys(evt, isUpdate, source, this.#keyColumns);
+    if (keys === null) return;
+    this.#events += evt.rows.length;
+    for (const key of keys) {
+      if (key === undefined) {
+        this.#fail(new BinlogStreamError(`a row event for ${this.#tableLabel} lacks primary key column(s) ${source.primaryKey.join(', ')}`));
+        return;
       }
+      if (skipKey?.(key)) continue;
+      this.#pending.set(keyId(key), key);
     }
   }
 

@@ -38,18 +38,7 @@ export interface StreamOptions {
   deadAfterMs?: number;
 }
 
-/** Opens a stream; resolves once the server streams events to us, rejects if it cannot start. */
-export async function openStream(opts: StreamOptions): Promise<BinlogStream> {
-  const stream = new BinlogStream(opts);
-  try {
-    await stream.started;
-  } catch (err) {
-    await stream.close();
-    throw err;
-  }
-  return stream;
-}
-
+/** Construct, then await `started` (resolves at the first event, rejects if the stream cannot start); always close(). */
 export class BinlogStream {
   readonly started: Promise<void>;
   readonly #opts: StreamOptions;
