@@ -3,6 +3,7 @@
  * statements that outlast the server's idle timeout and cap a statement's run time, and how to
  * tell a lost connection (worth reconnecting) from any other error.
  */
+import { ServerUnreachableError } from './errors.ts';
 
 /** A Sluice session may idle this long (at least; a server setting above it is kept): 8 h. */
 export const SESSION_IDLE_SECONDS = 28_800;
@@ -52,10 +53,12 @@ const LOST_MESSAGES = /closed state|connection lost|server closed the connection
 
 /**
  * True when `err` (or an error in its `cause` chain) says the connection to the server was lost:
- * the work can be retried on a new connection once the server answers again.
+ * the work can be retried on a new connection once the server answers again. Never after a
+ * ServerUnreachableError in the chain: that wait is over.
  */
 export function isConnectionLoss(err: unknown): boolean {
   for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ServerUnreachableError) return false; // the wait for the server already gave up
     const { code, errno, message } = e as { code?: unknown; errno?: unknown; message?: unknown };
     if (typeof code === 'string' && LOST_CODES.has(code)) return true;
     if (typeof errno === 'number' && LOST_ERRNOS.has(errno)) return true;
