@@ -109,7 +109,7 @@ test('the binlog connection KILLed mid-copy is reconnected and t equals the nati
 
 // ---- a server restart, on a dedicated second sandbox ----
 
-const second: SandboxOptions = { port: auxPort('secondServer'), name: `${auxPort('secondServer')}-restart`, serverId: 20 };
+const second: SandboxOptions = { port: auxPort('secondServer'), serverId: 20 };
 after(async () => { await stopSandbox(second); });
 
 async function restartSecond(downMs = 0): Promise<void> {
