@@ -1,8 +1,8 @@
 /**
  * One binlog stream: a zongji instance reading the source table's events from a position, with
  * its two connections kept alive (session `wait_timeout`, a ping on the control connection), a
- * heartbeat asked of the server on the binlog connection, and a liveness timer: a stream that
- * delivers nothing — not even a heartbeat — for `deadAfterMs` is reported lost. The replayer
+ * heartbeat asked of the server on the binlog connection, and a liveness timer: a stream whose
+ * socket receives nothing — not even a heartbeat — for `deadAfterMs` is reported lost. The replayer
  * (replayer.ts) decides what a loss means: it opens a new stream from where it is.
  */
 import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
@@ -134,6 +134,10 @@ export class BinlogStream {
 
   #watch(): void {
     const deadAfter = this.#opts.deadAfterMs ?? DEAD_AFTER_MS;
+    // Any byte counts, not only the events we are shown: a long transaction on another table
+    // streams row events zongji filters out, and the server sends no heartbeat while it is busy.
+    const socket = (this.#zongji.connection as unknown as { stream?: { on(e: 'data', l: () => void): unknown } } | null)?.stream;
+    socket?.on('data', () => { this.#lastData = Date.now(); });
     this.#liveness = setInterval(() => {
       const silent = Date.now() - this.#lastData;
       if (silent > deadAfter) {
