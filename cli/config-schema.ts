@@ -85,6 +85,7 @@ export const configSchema = z.strictObject({
   tryNative: z.boolean().optional(),
   cutoverAttempts: whole(1).optional(),
   progressIntervalMs: whole(1).optional(),
+  reconnectTimeout: whole(1).optional(),
   serverId: whole(1).optional(),
   plugins: z.array(plugin).optional(),
   checksum: checksum.optional(),

@@ -6,6 +6,7 @@ export * from './table/errors.ts';
 export * from './shadow/errors.ts';
 export * from './native/errors.ts';
 export * from './copier/errors.ts';
+export * from './connection/errors.ts';
 export * from './replay/errors.ts';
 export * from './cutover/errors.ts';
 export { ResumeShadowMissingError } from './runner/prepare.ts';

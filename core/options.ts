@@ -1,5 +1,6 @@
 /** Migration options: what callers and the CLI pass, their defaults, and their validation. */
 import type { ConnectionOptions, SessionSettings } from './connection/connection.ts';
+import { DEFAULT_RECONNECT_SECONDS } from './connection/reconnect.ts';
 import { InvalidOptionError } from './errors.ts';
 import type { SluicePlugin } from './lifecycle/hooks.ts';
 
@@ -23,6 +24,11 @@ export interface MigrationOptions {
   cutoverAttempts?: number;
   /** How often progress is reported to listeners and the `progress` hook, in ms (default 1000). */
   progressIntervalMs?: number;
+  /**
+   * Seconds a lost server (a restart, a dropped connection) is waited for before the run fails,
+   * keeping its checkpoint (default 300). Each loss is waited for anew, a bounded number of times.
+   */
+  reconnectTimeout?: number;
   /** Replica server id for the binlog stream (default: random, high range). */
   serverId?: number;
   /** Plugins, run after the default ones in this order. */
@@ -45,6 +51,7 @@ export const ENGINE_DEFAULTS = {
   tryNative: true,
   cutoverAttempts: 5,
   progressIntervalMs: 1000,
+  reconnectTimeout: DEFAULT_RECONNECT_SECONDS,
 } as const;
 
 function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
@@ -76,6 +83,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     keepOldTable: options.keepOldTable ?? d.keepOldTable,
     tryNative: options.tryNative ?? d.tryNative,
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
+    reconnectTimeout: positiveInt('reconnectTimeout', options.reconnectTimeout, d.reconnectTimeout, 86_400, 'reconnectTimeout'),
     progressIntervalMs: positiveInt('progressIntervalMs', options.progressIntervalMs, d.progressIntervalMs, 3_600_000, 'progressIntervalMs'),
     serverId: positiveInt('serverId', options.serverId, 1_000_000_000 + Math.floor(Math.random() * 1_000_000_000), 4_294_967_295, '--server-id'),
     plugins: options.plugins ?? [],

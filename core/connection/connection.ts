@@ -5,6 +5,8 @@
 import mysql, { type Pool, type PoolConnection, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
 import type { BinlogPosition } from '../types.ts';
 import { driverTls, type TlsOptions } from './tls.ts';
+import { ignorable, KEEPALIVE_DELAY_MS, lifetimeStatements } from './lifetime.ts';
+import { watcherFor } from './registry.ts';
 
 export interface ConnectionOptions {
   host?: string;
@@ -50,6 +52,8 @@ export function driverOptions(conn: ConnectionOptions): PoolOptions {
     multipleStatements: false,
     connectTimeout: 10_000,
     ssl: driverTls(conn.ssl),
+    enableKeepAlive: true,
+    keepAliveInitialDelay: KEEPALIVE_DELAY_MS,
   };
 }
 
@@ -63,24 +67,53 @@ export function sessionStatements(settings: SessionSettings): string[] {
   ];
 }
 
+/**
+ * Idle pool connections are closed by the pool after this long (and opened again when needed), so
+ * none sits idle until the server's `wait_timeout` drops it under a query. (mysql2 runs its idle
+ * sweep only when maxIdle < connectionLimit; maxIdle one below the limit keeps churn away.)
+ */
+export const POOL_IDLE_MS = 60_000;
+
 /** A pool whose connections all run the session setup before first use. */
 export function openPool(conn: ConnectionOptions, settings: SessionSettings = DEFAULT_SESSION, connectionLimit = 10): Pool {
-  const pool = mysql.createPool({ ...driverOptions(conn), connectionLimit, waitForConnections: true, maxIdle: connectionLimit });
+  const pool = mysql.createPool({
+    ...driverOptions(conn), connectionLimit, waitForConnections: true, maxIdle: Math.max(1, connectionLimit - 1), idleTimeout: POOL_IDLE_MS,
+  });
   const statements = sessionStatements(settings);
+  const lifetime = lifetimeStatements();
   // mysql2 emits 'connection' on the callback pool for each new physical connection.
   pool.pool.on('connection', (c) => {
     // Queued before any user query on this connection; a failed setup destroys the connection
     // so that its first use fails loudly instead of running with the server's defaults.
     for (const sql of statements) c.query(sql, (err: unknown) => { if (err) c.destroy(); });
+    for (const s of lifetime) c.query(s.sql, (err: unknown) => { if (err && !ignorable(s, err)) c.destroy(); });
   });
   return pool;
 }
 
-/** A dedicated connection (lock holder, cutover) with the same session setup. */
+/** A dedicated connection (lock holder, cutover) with the same session setup; the run's watchdog watches it. */
 export async function openConnection(conn: ConnectionOptions, settings: SessionSettings = DEFAULT_SESSION) {
   const c = await mysql.createConnection(driverOptions(conn));
-  for (const sql of sessionStatements(settings)) await c.query(sql);
+  watcherFor(conn)?.watch(c as unknown as { connection: unknown });
+  try {
+    for (const sql of sessionStatements(settings)) await c.query(sql);
+    await runLifetimeStatements(c);
+  } catch (err) {
+    c.destroy();
+    throw err;
+  }
   return c;
+}
+
+/** Runs lifetimeStatements() on a connection Sluice did not open through openPool/openConnection. */
+export async function runLifetimeStatements(c: Pick<Pool | PoolConnection, 'query'>): Promise<void> {
+  for (const s of lifetimeStatements()) {
+    try {
+      await c.query(s.sql);
+    } catch (err) {
+      if (!ignorable(s, err)) throw err;
+    }
+  }
 }
 
 export type Queryable = Pick<Pool | PoolConnection, 'query'>;

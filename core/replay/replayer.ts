@@ -3,19 +3,17 @@
  * source table's changed rows, and on flush() makes the shadow rows equal to the source rows for
  * those keys (see README.md for why a locking re-select is race-free).
  */
-import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
 import type { BinlogPosition, KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
-import {
-  compareBinlogPositions, describeConnection, driverOptions, queryRows, type ConnectionOptions,
-} from '../connection/connection.ts';
+import { compareBinlogPositions, type ConnectionOptions } from '../connection/connection.ts';
 import { asCancellation } from '../lifecycle/abort.ts';
-import { redactText } from '../lifecycle/redact.ts';
 import { applyInTransaction, applyPlan, applyUnderLock, type ApplyPlan, type SqlRunner } from './apply.ts';
-import { BOUNDARY_EVENTS, TransactionBoundaries, type StreamEvent } from './boundaries.ts';
+import { TransactionBoundaries, type StreamEvent } from './boundaries.ts';
+import { ReconnectingStream } from './reconnecting-stream.ts';
 import { ddlChangingTable } from './ddl.ts';
-import { keyColumns, keyId, keyOfRow, type KeyColumn } from './keys.ts';
+import { keyColumns, keyId, type KeyColumn } from './keys.ts';
+import { keepKeyBytes, rowEventKeys, type RowsEvent, type TableMapEvent } from './row-events.ts';
 import {
   BinlogStreamError, ReplayStoppedError, ReplayUsageError, SourceTableChangedError,
 } from './errors.ts';
@@ -31,20 +29,10 @@ export interface ReplayOptions {
   skipKey?: (key: KeyTuple) => boolean;
   batchSize?: number;
   log?: { debug(m: string): void; info(m: string): void; warn(m: string): void };
-}
-
-const ROW_EVENTS = ['tablemap', 'writerows', 'updaterows', 'deleterows'] as const;
-const START_TIMEOUT_MS = 30_000;
-
-interface RowsEvent extends StreamEvent {
-  readonly tableId: number;
-  readonly tableMap: Record<number, { parentSchema: string; tableName: string } | undefined>;
-  readonly rows: Array<Record<string, unknown> | { before: Record<string, unknown>; after: Record<string, unknown> }>;
-}
-
-interface TableMapEvent extends StreamEvent {
-  readonly tableId: number;
-  readonly tableMap: Record<number, { parentSchema: string; tableName: string; columns?: Array<{ name: string; charset: string | null }> } | undefined>;
+  /** Seconds a lost binlog connection is retried before replay fails (default 300). */
+  reconnectSeconds?: number;
+  /** Liveness of the stream (tests shorten it). */
+  stream?: { heartbeatMs?: number; deadAfterMs?: number };
 }
 
 interface Waiter {
@@ -58,9 +46,10 @@ export class BinlogReplayer implements AsyncDisposable {
   readonly #plan: ApplyPlan;
   readonly #keyColumns: readonly KeyColumn[];
   readonly #batchSize: number;
-  readonly #boundaries: TransactionBoundaries;
   readonly #tableLabel: string;
-  #zongji: ZongJi | undefined;
+  readonly #serverId: number;
+  #boundaries: TransactionBoundaries;
+  #stream: ReconnectingStream | undefined;
   #applied: BinlogPosition;
   #pending = new Map<string, KeyTuple>();
   /** Keys taken by the running pool flush and not yet applied. */
@@ -83,13 +72,14 @@ export class BinlogReplayer implements AsyncDisposable {
     this.#boundaries = new TransactionBoundaries(opts.start);
     this.#applied = { file: opts.start.file, position: opts.start.position };
     this.#tableLabel = `\`${opts.source.schema}\`.\`${opts.source.name}\``;
+    this.#serverId = opts.serverId ?? randomServerId();
   }
 
   /** Opens the binlog stream at `opts.start`; resolves once the server streams events to us. */
   static async start(opts: ReplayOptions): Promise<BinlogReplayer> {
     const replayer = new BinlogReplayer(opts);
     try {
-      await replayer.#open();
+      await replayer.#open(opts.start);
       opts.log?.info(`binlog replay of ${replayer.#tableLabel} reading from ${opts.start.file}:${opts.start.position}`);
     } catch (err) {
       await replayer.stop();
@@ -114,6 +104,21 @@ export class BinlogReplayer implements AsyncDisposable {
 
   get eventsReceived(): number {
     return this.#events;
+  }
+
+  /** Why replay stopped for good (then every flush and wait rejects with it), if it did. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  /** Times the stream was opened again after a lost connection. */
+  get reconnects(): number {
+    return this.#stream?.reconnects ?? 0;
+  }
+
+  /** The binlog connection's thread id on the server, while a stream is open. */
+  get streamThreadId(): number | undefined {
+    return this.#stream?.threadId;
   }
 
   /**
@@ -173,51 +178,34 @@ export class BinlogReplayer implements AsyncDisposable {
 
   // ---- stream ----
 
-  #open(): Promise<void> {
-    const { connection, source } = this.#opts;
-    const zongji = new ZongJi(driverOptions(connection));
-    this.#zongji = zongji;
-    return new Promise<void>((resolve, reject) => {
-      let started = false;
-      const timer = setTimeout(() => {
-        if (started) return;
-        started = true;
-        reject(new BinlogStreamError(`no binlog event from ${describeConnection(connection)} within ${START_TIMEOUT_MS / 1000} s of starting at ${this.#opts.start.file}:${this.#opts.start.position}`));
-      }, START_TIMEOUT_MS);
-      zongji.on('error', (err: unknown) => {
-        const failure = this.#streamError(err);
-        if (!started) {
-          started = true;
-          clearTimeout(timer);
-          reject(failure);
-          return;
-        }
-        this.#fail(failure);
-      });
-      zongji.on('binlog', (event: AnyBinlogEvent) => {
-        const evt = event as unknown as StreamEvent;
-        if (!started) {
-          started = true;
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#onEvent(evt);
-      });
-      zongji.start({
-        serverId: this.#opts.serverId ?? randomServerId(),
-        filename: this.#opts.start.file,
-        position: this.#opts.start.position,
-        includeEvents: [...ROW_EVENTS, ...BOUNDARY_EVENTS],
-        includeSchema: { [source.schema]: [source.name] },
-      });
-    });
+  async #open(from: BinlogPosition): Promise<void> {
+    const { source } = this.#opts;
+    this.#stream = await ReconnectingStream.open({
+      connection: this.#opts.connection,
+      pool: this.#opts.pool,
+      schema: source.schema,
+      table: source.name,
+      label: this.#tableLabel,
+      serverId: this.#serverId,
+      reconnectSeconds: this.#opts.reconnectSeconds,
+      ...this.#opts.stream,
+      // a new stream starts at the last transaction boundary; the keys seen so far stay pending
+      resumeFrom: () => {
+        const from = this.received;
+        this.#boundaries = new TransactionBoundaries(from);
+        return from;
+      },
+      onEvent: (evt) => this.#onEvent(evt),
+      onFatal: (err) => this.#fail(err),
+      log: this.#opts.log,
+    }, from);
   }
 
   #onEvent(evt: StreamEvent): void {
     if (this.#stopping || this.#failure) return;
     const name = evt.getEventName();
     if (name === 'tablemap') {
-      this.#keepKeyBytes(evt as TableMapEvent);
+      keepKeyBytes(evt as TableMapEvent, this.#opts.source, this.#keyColumns);
       return;
     }
     if (name === 'writerows' || name === 'updaterows' || name === 'deleterows') {
@@ -235,46 +223,19 @@ export class BinlogReplayer implements AsyncDisposable {
     if (this.#boundaries.observe(evt)) this.#wakeWaiters();
   }
 
-  /**
-   * zongji decodes text with iconv, lossily for some charsets (see keys.ts). It decodes each row
-   * with the table map's `columns[i].charset`, and parses the rows only after this event was
-   * emitted: for key columns in a charset other than UTF-8, ask for 'binary' (one character per
-   * byte), which keyOfRow turns back into the stored bytes.
-   */
-  #keepKeyBytes(evt: TableMapEvent): void {
-    const entry = evt.tableMap[evt.tableId];
-    const { source } = this.#opts;
-    if (!entry || entry.parentSchema !== source.schema || entry.tableName !== source.name) return;
-    const raw = new Set(this.#keyColumns.filter((c) => c.rawBytes).map((c) => c.name.toLowerCase()));
-    if (raw.size === 0) return;
-    for (const column of entry.columns ?? []) if (raw.has(column.name.toLowerCase())) column.charset = 'binary';
-  }
-
   #onRows(evt: RowsEvent, isUpdate: boolean): void {
-    const table = evt.tableMap[evt.tableId];
     const { source, skipKey } = this.#opts;
-    if (table && (table.parentSchema !== source.schema || table.tableName !== source.name)) return;
-    for (const row of evt.rows) {
-      this.#events++;
-      const images = isUpdate
-        ? [(row as { before: Record<string, unknown> }).before, (row as { after: Record<string, unknown> }).after]
-        : [row as Record<string, unknown>];
-      for (const image of images) {
-        const key = keyOfRow(image, this.#keyColumns);
-        if (!key) {
-          this.#fail(new BinlogStreamError(`a row event for ${this.#tableLabel} lacks primary key column(s) ${source.primaryKey.join(', ')}`));
-          return;
-        }
-        if (skipKey?.(key)) continue;
-        this.#pending.set(keyId(key), key);
+    const keys = rowEventKeys(evt, isUpdate, source, this.#keyColumns);
+    if (keys === null) return;
+    this.#events += evt.rows.length;
+    for (const key of keys) {
+      if (key === undefined) {
+        this.#fail(new BinlogStreamError(`a row event for ${this.#tableLabel} lacks primary key column(s) ${source.primaryKey.join(', ')}`));
+        return;
       }
+      if (skipKey?.(key)) continue;
+      this.#pending.set(keyId(key), key);
     }
-  }
-
-  #streamError(err: unknown): BinlogStreamError {
-    const message = err instanceof Error ? err.message : String(err);
-    const secret = this.#opts.connection.password ?? '';
-    return new BinlogStreamError(`${describeConnection(this.#opts.connection)}: ${redactText(message, [secret])}`, { cause: err });
   }
 
   #fail(err: Error): void {
@@ -296,35 +257,11 @@ export class BinlogReplayer implements AsyncDisposable {
   }
 
   async #close(): Promise<void> {
-    const zongji = this.#zongji;
     const stopped = this.#failure ?? new ReplayStoppedError();
     for (const w of this.#waiters) w.reject(stopped);
     this.#waiters.clear();
-    if (!zongji) return;
-    const threadId = zongji.connection?.threadId ?? undefined;
-    await new Promise<void>((resolve) => {
-      zongji.once('stopped', () => resolve());
-      zongji.stop();
-    });
-    zongji.removeAllListeners('binlog');
-    if (threadId) await this.#ensureDumpGone(threadId);
+    await this.#stream?.close();
     this.#opts.log?.debug(`binlog replay stopped at ${this.received.file}:${this.received.position}`);
-  }
-
-  /** zongji KILLs its dump thread with a 1 s timeout: make sure it is really gone. */
-  async #ensureDumpGone(threadId: number): Promise<void> {
-    const { pool } = this.#opts;
-    try {
-      for (let i = 0; i < 100; i++) {
-        const rows = await queryRows(pool, 'SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [threadId]);
-        if (rows.length === 0) return;
-        if (i === 20) await pool.query('KILL CONNECTION ?', [threadId]).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      this.#opts.log?.warn(`the binlog dump connection ${threadId} is still listed after stop`);
-    } catch (err) {
-      this.#opts.log?.debug(`could not check the binlog dump connection: ${err instanceof Error ? err.message : String(err)}`);
-    }
   }
 
   // ---- flushes ----

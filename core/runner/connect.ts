@@ -1,6 +1,7 @@
 /** Phase `connect`: one session-configured pool for the whole run, and what server this is. */
 import { openPool, serverFlavor, describeConnection } from '../connection/connection.ts';
 import { connectFailure } from '../connection/connect-errors.ts';
+import { StuckQueryWatchdog } from '../connection/watchdog.ts';
 import { InvalidOptionError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Tokens } from '../tokens.ts';
@@ -14,6 +15,9 @@ export const connectPhase: Phase = {
     // copy workers + replay flush + checksum + plugins' queries
     const pool = openPool(options.connection, options.session, options.threads + 6);
     await ctx.defer('connection pool', () => pool.end());
+    // after an abort, a query that never returns must not keep the run from settling
+    const watchdog = new StuckQueryWatchdog(pool, ctx.signal, { connection: options.connection, log: ctx.log });
+    await ctx.defer('stuck-query watchdog', () => watchdog.dispose());
     const flavor = await serverFlavor(pool).catch((err: { errno?: number }) => {
       if (err?.errno === ER_BAD_DB_ERROR) {
         throw new InvalidOptionError(`database "${options.connection.database}" does not exist on the server: check --database (or connection.database)`);

@@ -1,6 +1,8 @@
 /** Phase `copy`: chunked parallel copy while replay keeps flushing (see core/copier). */
+import type { PhaseContext } from '../lifecycle/context.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Tokens } from '../tokens.ts';
+import { buildCopier, maxKey } from './prepare.ts';
 import { reportProgress, withReplay } from './replay-loops.ts';
 import { RunStateToken } from './state.ts';
 
@@ -15,14 +17,39 @@ export const copyPhase: Phase = {
     }
     const options = ctx.resolve(Tokens.Options);
     await ctx.hooks.call(ctx, 'beforeCopy', { rowsEstimate: state.rowsEstimate, resumedFrom: state.resumeLowWatermark, threads: options.threads });
-    const copier = state.copier!;
     await withReplay(ctx, async (signal) => {
-      // the copier was built in `prepare` with its own stop signal: a failing loop stops it too
-      signal.addEventListener('abort', () => state.stopCopy.abort(signal.reason), { once: true });
+      if (state.copyDone) return;
+      const copier = state.copier!;
+      // the copier was built with its own stop signal: a failing loop stops it too
+      const stop = state.stopCopy;
+      signal.addEventListener('abort', () => stop.abort(signal.reason), { once: true });
       await copier.run();
-    });
+    }, { what: 'the copy', beforeRetry: () => continueCopy(ctx) });
     state.copyDone = true;
     await reportProgress(ctx);
     await ctx.hooks.call(ctx, 'afterCopy');
   },
 };
+
+/**
+ * After a lost server: a new copier continues after the old one's low watermark, as a resume
+ * does in a new run. Replay is flushed first (no loop runs now), then the shadow's highest key is
+ * read: replay must never skip a key at or below it (see prepare.ts, `skippable`).
+ */
+async function continueCopy(ctx: PhaseContext): Promise<void> {
+  const state = ctx.resolve(RunStateToken);
+  const old = state.copier!;
+  const shadow = ctx.resolve(Tokens.Shadow);
+  const source = ctx.resolve(Tokens.Source);
+  await state.replayer!.flush();
+  state.shadowMaxKey = await maxKey(ctx.resolve(Tokens.Pool), source.schema, shadow.name, source.primaryKey);
+  const low = old.lowWatermark;
+  state.rowsCopiedBefore += old.rowsCopied;
+  if (low === 'done') {
+    state.copyDone = true;
+    return;
+  }
+  state.resumeLowWatermark = low;
+  state.copier = buildCopier(ctx, shadow.name, shadow.mapping);
+  ctx.log.info(`the copy continues after ${low === null ? 'the start' : `(${low.map(String).join(', ')})`}`);
+}

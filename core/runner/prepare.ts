@@ -6,12 +6,14 @@
 import mysql from 'mysql2/promise';
 import { currentBinlogPosition, queryRows } from '../connection/connection.ts';
 import { SluiceError } from '../errors.ts';
+import type { PhaseContext } from '../lifecycle/context.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Copier } from '../copier/copier.ts';
 import { BinlogReplayer } from '../replay/replayer.ts';
 import { createShadowTable, dropShadowTable, loadShadowTable, type ShadowTable } from '../shadow/shadow.ts';
 import { tableExists } from '../cutover/tables.ts';
 import { shadowTableName } from '../table/names.ts';
+import type { ColumnMapping } from '../table/types.ts';
 import { Tokens } from '../tokens.ts';
 import type { BinlogPosition, KeyTuple } from '../types.ts';
 import { copyControl, replayControl } from './controls.ts';
@@ -57,19 +59,7 @@ export const preparePhase: Phase = {
     }
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);
     ctx.provide(Tokens.Shadow, { name: shadow.name, info: shadow.info, mapping: shadow.mapping });
-    if (!state.copyDone) {
-      const copySignal = AbortSignal.any([ctx.signal, state.stopCopy.signal]);
-      const copyCtx = ctx.withSignal(copySignal); // a throttler waiting in beforeChunk wakes when the copy stops
-      state.copier = new Copier({
-        pool, source, shadow: shadow.name, mapping: shadow.mapping,
-        threads: options.threads,
-        targetChunkMs: options.targetChunkMs,
-        startAfter: state.resumeLowWatermark,
-        signal: copySignal,
-        beforeChunk: (chunk) => ctx.hooks.call(copyCtx, 'beforeChunk', chunk),
-        afterChunk: (done) => ctx.hooks.call(copyCtx, 'afterChunk', done),
-      });
-    }
+    if (!state.copyDone) state.copier = buildCopier(ctx, shadow.name, shadow.mapping);
 
     const replayer = await BinlogReplayer.start({
       connection: options.connection,
@@ -79,6 +69,7 @@ export const preparePhase: Phase = {
       mapping: shadow.mapping,
       start,
       serverId: options.serverId,
+      reconnectSeconds: options.reconnectTimeout,
       skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
@@ -88,6 +79,28 @@ export const preparePhase: Phase = {
     ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping));
   },
 };
+
+/**
+ * A copier of the rows after `state.resumeLowWatermark`, with its own stop signal. Built in
+ * prepare, before replay starts (replay's skip decisions see it from the first event), and again
+ * by the copy phase after a lost server (copy.ts).
+ */
+export function buildCopier(ctx: PhaseContext, shadow: string, mapping: ColumnMapping): Copier {
+  const options = ctx.resolve(Tokens.Options);
+  const state = ctx.resolve(RunStateToken);
+  state.stopCopy = new AbortController();
+  const copySignal = AbortSignal.any([ctx.signal, state.stopCopy.signal]);
+  const copyCtx = ctx.withSignal(copySignal); // a throttler waiting in beforeChunk wakes when the copy stops
+  return new Copier({
+    pool: ctx.resolve(Tokens.Pool), source: ctx.resolve(Tokens.Source), shadow, mapping,
+    threads: options.threads,
+    targetChunkMs: options.targetChunkMs,
+    startAfter: state.resumeLowWatermark,
+    signal: copySignal,
+    beforeChunk: (chunk) => ctx.hooks.call(copyCtx, 'beforeChunk', chunk),
+    afterChunk: (done) => ctx.hooks.call(copyCtx, 'afterChunk', done),
+  });
+}
 
 /**
  * With a UNIQUE index besides the PK on the shadow, a copied row can be ignored (INSERT IGNORE)
@@ -115,7 +128,7 @@ function skippable(copier: { isAboveHighWatermark(k: KeyTuple): boolean } | unde
   }
 }
 
-async function maxKey(db: Parameters<typeof queryRows>[0], schema: string, table: string, pk: readonly string[]): Promise<KeyTuple | null> {
+export async function maxKey(db: Parameters<typeof queryRows>[0], schema: string, table: string, pk: readonly string[]): Promise<KeyTuple | null> {
   const cols = pk.map((c) => mysql.escapeId(c)).join(', ');
   const order = pk.map((c) => `${mysql.escapeId(c)} DESC`).join(', ');
   const [row] = await queryRows(db, `SELECT ${cols} FROM ${mysql.escapeId(schema)}.${mysql.escapeId(table)} ORDER BY ${order} LIMIT 1`);

@@ -1,4 +1,11 @@
-/** The loops that run beside long phases: replay keeps flushing (it never pauses), progress is reported. */
+/**
+ * The loops that run beside long phases: replay keeps flushing (it never pauses), progress is
+ * reported. A lost server stops them like any failure; withReplay then waits for the server
+ * (bounded, saying so) and runs the phase's task again (see README.md).
+ */
+import { describeConnection } from '../connection/connection.ts';
+import { isConnectionLoss } from '../connection/lifetime.ts';
+import { MAX_RECONNECTS, waitForServer } from '../connection/reconnect.ts';
 import type { PhaseContext } from '../lifecycle/context.ts';
 import { Tokens } from '../tokens.ts';
 import { every, runTogether } from './background.ts';
@@ -13,12 +20,42 @@ export async function reportProgress(ctx: PhaseContext): Promise<void> {
   await ctx.hooks.call(ctx, 'progress', snapshot);
 }
 
-/** Runs `main` while replay flushes and progress is reported; settles when all of them have. */
-export function withReplay(ctx: PhaseContext, main: (signal: AbortSignal) => Promise<void>): Promise<void> {
+export interface ReplayLoopOptions {
+  /** Before `main` runs again after a lost server (no loop runs meanwhile). */
+  beforeRetry?: () => Promise<void>;
+  /** What `main` does, for the log lines ("the copy"). */
+  what?: string;
+}
+
+/**
+ * Runs `main` while replay flushes and progress is reported; settles when all of them have.
+ * When they fail because the server was lost (and replay itself has not failed for good), waits
+ * for the server up to `reconnectTimeout` and runs `beforeRetry` and `main` again, at most
+ * MAX_RECONNECTS times; otherwise the failure stands and the run keeps its checkpoint.
+ */
+export async function withReplay(ctx: PhaseContext, main: (signal: AbortSignal) => Promise<void>, opts: ReplayLoopOptions = {}): Promise<void> {
   const state = ctx.resolve(RunStateToken);
-  const interval = ctx.resolve(Tokens.Options).progressIntervalMs;
-  return runTogether(ctx.signal, main, [
-    (signal) => every(FLUSH_EVERY_MS, signal, async () => { await state.replayer?.flush(); }),
-    (signal) => every(interval, signal, () => reportProgress(ctx)),
-  ]);
+  const options = ctx.resolve(Tokens.Options);
+  const pool = ctx.resolve(Tokens.Pool);
+  let retry = false;
+  for (let losses = 0; ; ) {
+    try {
+      if (retry) await opts.beforeRetry?.();
+      await runTogether(ctx.signal, main, [
+        (signal) => every(FLUSH_EVERY_MS, signal, async () => { await state.replayer?.flush(); }),
+        (signal) => every(options.progressIntervalMs, signal, () => reportProgress(ctx)),
+      ]);
+      return;
+    } catch (err) {
+      if (ctx.signal.aborted || !isConnectionLoss(err) || state.replayer?.failure || ++losses > MAX_RECONNECTS) throw err;
+      await waitForServer(pool, ctx.signal, {
+        where: describeConnection(options.connection),
+        timeoutSeconds: options.reconnectTimeout,
+        log: ctx.log,
+        what: opts.what ?? `the ${state.phase} phase`,
+        cause: err,
+      });
+      retry = true;
+    }
+  }
 }

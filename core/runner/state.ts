@@ -15,8 +15,8 @@ export class RunState {
   rowsEstimate = 0;
   /** Built in `prepare`, before replay starts, so replay's skip decisions see it from the first event. */
   copier: Copier | undefined;
-  /** Stops the copier when a loop beside it fails (the run's own signal stops it on cancellation). */
-  readonly stopCopy = new AbortController();
+  /** Stops the copier when a loop beside it fails (the run's own signal stops it on cancellation); one per copier. */
+  stopCopy = new AbortController();
   replayer: BinlogReplayer | undefined;
   /** On resume: copy rows above this key only. */
   resumeLowWatermark: KeyTuple | null = null;

@@ -5,7 +5,7 @@
  * thrown from the plugin's next hook. Refreshes never overlap, and release() awaits the one in flight.
  */
 import type { Connection } from 'mysql2/promise';
-import { openConnection, queryRows, type ConnectionOptions, type Logger, type SessionSettings } from '../../plugin-api.ts';
+import { openConnection, type ConnectionOptions, type Logger, type SessionSettings } from '../../plugin-api.ts';
 import { LockAcquireError, LockHeldError, LockLostError } from './errors.ts';
 
 export interface TableLockOptions {
@@ -21,6 +21,8 @@ export interface TableLockOptions {
 
 /** How soon to retry after the lock's connection could not be used. */
 const RETRY_MAX_MS = 5000;
+/** No statement on the lock's connection waits longer (a lost network path must not stall a refresh or dispose). */
+const QUERY_TIMEOUT_MS = 10_000;
 
 export class TableLock {
   readonly #opts: TableLockOptions;
@@ -80,14 +82,17 @@ export class TableLock {
       const conn = this.#conn;
       this.#conn = undefined;
       if (!conn) return;
+      let broken = false;
       try {
-        if (this.#held) await conn.query('SELECT RELEASE_LOCK(?)', [this.#opts.name]);
+        if (this.#held) await conn.query({ sql: 'SELECT RELEASE_LOCK(?)', values: [this.#opts.name], timeout: QUERY_TIMEOUT_MS });
       } catch (err) {
         // The connection is broken: the server drops its locks with it (destroyed below).
+        broken = true;
         this.#opts.log.warn(`mdl: RELEASE_LOCK of ${this.#opts.name} failed (${describe(err)}); closing its connection releases it`);
       } finally {
         this.#held = false;
-        await conn.end().catch(() => conn.destroy());
+        if (broken) conn.destroy();
+        else await conn.end().catch(() => conn.destroy());
       }
     });
   }
@@ -114,13 +119,13 @@ export class TableLock {
   /** Opens the dedicated connection (if needed) and takes the lock; throws LockHeldError if another connection has it. */
   async #take(): Promise<void> {
     const conn = this.#conn ?? await this.#connect();
-    const [row] = await queryRows<{ got: unknown }>(conn, 'SELECT GET_LOCK(?, 0) AS got', [this.#opts.name]);
+    const [row] = await bounded<{ got: unknown }>(conn, 'SELECT GET_LOCK(?, 0) AS got', [this.#opts.name]);
     if (row?.got === null || row?.got === undefined) throw new LockAcquireError(this.#opts.table, this.#opts.name);
     if (Number(row.got) === 1) {
       this.#held = true;
       return;
     }
-    const [who] = await queryRows<{ holder: unknown }>(conn, 'SELECT IS_USED_LOCK(?) AS holder', [this.#opts.name]);
+    const [who] = await bounded<{ holder: unknown }>(conn, 'SELECT IS_USED_LOCK(?) AS holder', [this.#opts.name]);
     throw new LockHeldError(this.#opts.table, this.#opts.name, who?.holder == null ? null : String(who.holder));
   }
 
@@ -153,7 +158,7 @@ export class TableLock {
     const { name, table, log } = this.#opts;
     try {
       if (this.#conn && this.#held) {
-        const [row] = await queryRows<{ mine: unknown; holder: unknown }>(this.#conn,
+        const [row] = await bounded<{ mine: unknown; holder: unknown }>(this.#conn,
           'SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine, IS_USED_LOCK(?) AS holder', [name, name]);
         if (Number(row?.mine) === 1) return true;
         this.#held = false;
@@ -185,6 +190,12 @@ export class TableLock {
     clearTimeout(this.#timer);
     this.#opts.log.warn(`mdl: ${err.message}`);
   }
+}
+
+/** A query on the lock's connection that gives up after QUERY_TIMEOUT_MS (the connection is then dropped by the caller). */
+async function bounded<T>(conn: Connection, sql: string, values: unknown[]): Promise<T[]> {
+  const [rows] = await conn.query({ sql, values, timeout: QUERY_TIMEOUT_MS });
+  return rows as unknown as T[];
 }
 
 function describe(err: unknown): string {

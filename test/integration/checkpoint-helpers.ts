@@ -12,9 +12,10 @@ import { createHash } from 'node:crypto';
 import mysql, { type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import {
   checkpointTableName, createMigration, definePlugin, shadowTableName, sleep, CUTOVER_SENTINEL_TABLE,
-  type ChunkDone, type ChunkInfo, type Migration, type MigrationEvent, type MigrationResult, type PluginContext, type SluicePlugin,
+  type ChunkDone, type ChunkInfo, type Migration, type SluiceOptions, type MigrationEvent, type MigrationResult, type PluginContext, type SluicePlugin,
 } from '../../mod.ts';
 import { checkpointPlugin, type CheckpointPluginOptions } from '../../plugins/checkpoint/index.ts';
+import type { ServerInfo } from '../../scripts/sandbox.ts';
 import { appPool, freshDatabase, testConnection } from '../support/db.ts';
 import { seededRandom } from '../support/random.ts';
 
@@ -61,14 +62,16 @@ export const KINDS: Record<TableKind, KindSpec> = {
 
 export interface Fixture {
   readonly db: string;
+  /** The server (default: the test server). */
+  readonly server?: ServerInfo;
   readonly kind: TableKind;
   readonly pool: Pool;
   readonly rows: number;
 }
 
 /** A fresh database with `t` and its twin `mirror`, both holding rows 1..rows of `kind`. */
-export async function createFixture(db: string, kind: TableKind, rows: number): Promise<Fixture> {
-  const pool = await freshDatabase(db);
+export async function createFixture(db: string, kind: TableKind, rows: number, server?: ServerInfo): Promise<Fixture> {
+  const pool = await freshDatabase(db, server);
   const spec = KINDS[kind];
   for (const name of [TABLE, MIRROR]) {
     await pool.query(
@@ -83,7 +86,7 @@ export async function createFixture(db: string, kind: TableKind, rows: number): 
     await pool.query(`INSERT INTO ${id(TABLE)} ${columnsOf(kind)} VALUES ?`, [batch]);
   }
   await pool.query(`INSERT INTO ${id(MIRROR)} SELECT * FROM ${id(TABLE)}`);
-  return { db, kind, pool, rows };
+  return { db, kind, pool, rows, server };
 }
 
 /** The column list of the fixture's own columns (the table may have more after the swap). */
@@ -341,6 +344,8 @@ export interface RunSpec {
   deferCutover?: boolean;
   threads?: number;
   targetChunkMs?: number;
+  /** More options for createMigration (e.g. lockWaitTimeout, reconnectTimeout). */
+  options?: Partial<SluiceOptions>;
 }
 
 export interface Outcome {
@@ -361,7 +366,7 @@ export interface Run {
 
 export async function startRun(fx: Fixture, spec: RunSpec = {}): Promise<Run> {
   const migration = await createMigration({
-    connection: testConnection(fx.db),
+    connection: testConnection(fx.db, fx.server),
     statement: spec.statement ?? STATEMENT,
     tryNative: false,
     threads: spec.threads ?? 2,
@@ -369,6 +374,7 @@ export async function startRun(fx: Fixture, spec: RunSpec = {}): Promise<Run> {
     progressIntervalMs: 40,
     deferCutover: spec.deferCutover ?? false,
     plugins: [checkpointPlugin({ interval: 100, ...spec.checkpoint }), ...(spec.plugins ?? [])],
+    ...spec.options,
   });
   const events: MigrationEvent[] = [];
   migration.on((e) => events.push(e));

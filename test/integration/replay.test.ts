@@ -344,24 +344,80 @@ test('waitFor rejects promptly with MigrationCancelledError when its signal abor
   await assert.rejects(waiting, MigrationCancelledError);
 });
 
-test('a killed binlog connection makes the next flush and waitFor reject with BinlogStreamError (no password)', async () => {
-  const e = await env('replay_killed', 'CREATE TABLE t (id INT PRIMARY KEY)');
-  await using r = await replayer(e);
-  const [rows] = await e.app.query<RowDataPacket[]>('SHOW PROCESSLIST');
-  const dump = rows.find((x) => x.Command === 'Binlog Dump');
-  assert.ok(dump, 'the replayer has a dump thread');
-  await e.app.query('KILL CONNECTION ?', [dump.Id]);
-  const deadline = Date.now() + 10_000;
-  let error: unknown;
-  while (Date.now() < deadline) {
-    error = await r.flush().then(() => undefined, (err: unknown) => err);
-    if (error) break;
-    await new Promise((res) => setTimeout(res, 50));
+async function dumpThread(app: Pool, not?: number): Promise<number | undefined> {
+  const [rows] = await app.query<RowDataPacket[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Binlog Dump' AND ID <> ?", [not ?? 0]);
+  return rows[0] ? Number(rows[0].ID) : undefined;
+}
+
+test('a killed binlog connection is reconnected from the last transaction boundary: no change before, during or after the kill is lost', async () => {
+  const e = await env('replay_killed', 'CREATE TABLE t (id INT PRIMARY KEY, v INT)', ['INSERT INTO t SELECT seq, 0 FROM seq_1_to_50']);
+  const warnings: string[] = [];
+  await using r = await replayer(e, { log: { debug() {}, info() {}, warn: (m) => warnings.push(m) } });
+  await e.app.query('UPDATE t SET v = 1 WHERE id <= 10');
+  await r.waitFor(await currentBinlogPosition(e.app), AbortSignal.timeout(10_000));
+  const first = r.streamThreadId;
+  assert.ok(first, 'the replayer has a dump thread');
+  await e.app.query('KILL CONNECTION ?', [first]);
+  // changes while the stream is down and after it is back
+  await e.app.query('DELETE FROM t WHERE id BETWEEN 11 AND 15');
+  await e.app.query('INSERT INTO t VALUES (51, 51), (52, 52)');
+  await r.waitFor(await currentBinlogPosition(e.app), AbortSignal.timeout(20_000));
+  await e.app.query('UPDATE t SET v = 2 WHERE id > 40');
+  await r.waitFor(await currentBinlogPosition(e.app), AbortSignal.timeout(20_000));
+  await r.flush();
+  assert.equal(r.reconnects, 1, 'the stream was opened once more');
+  assert.notEqual(r.streamThreadId, first, 'on a new connection');
+  assert.ok(warnings.some((w) => /binlog stream .* was lost/.test(w)), `a warning says so: ${warnings.join(' | ')}`);
+  assert.ok(warnings.every((w) => !w.includes(testConnection().password!)), 'no warning carries the password');
+  const { source, shadow } = await both(e);
+  assert.deepEqual(shadow, source);
+});
+
+test('an idle stream stays up on the server\'s heartbeats', async () => {
+  const e = await env('replay_heartbeat', 'CREATE TABLE t (id INT PRIMARY KEY)');
+  await using r = await replayer(e, { stream: { heartbeatMs: 300, deadAfterMs: 1_500 } });
+  await new Promise((res) => setTimeout(res, 4_000)); // no event for the table: only heartbeats
+  assert.equal(r.reconnects, 0, 'heartbeats kept the stream alive');
+});
+
+test('a binlog connection that goes silent (no heartbeat) is noticed and reconnected', async () => {
+  const e = await env('replay_silent', 'CREATE TABLE t (id INT PRIMARY KEY, v INT)', ['INSERT INTO t SELECT seq, 0 FROM seq_1_to_5']);
+  // a heartbeat period longer than the dead-peer bound: an idle stream looks dead
+  await using r = await replayer(e, { stream: { heartbeatMs: 60_000, deadAfterMs: 1_500 } });
+  const deadline = Date.now() + 20_000;
+  while (r.reconnects === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+  assert.ok(r.reconnects >= 1, 'the silent stream was replaced');
+  await e.app.query('UPDATE t SET v = 9');
+  await r.waitFor(await currentBinlogPosition(e.app), AbortSignal.timeout(10_000));
+  await r.flush();
+  const { source, shadow } = await both(e);
+  assert.deepEqual(shadow, source);
+});
+
+test('a stream that cannot be opened again (the user is gone) fails replay with BinlogStreamError (no password)', async () => {
+  const e = await env('replay_noreconnect', 'CREATE TABLE t (id INT PRIMARY KEY)');
+  const user = 'replay_nr';
+  const password = 'replay-nr-secret';
+  await e.app.query('DROP USER IF EXISTS ?@\'%\'', [user]);
+  await e.app.query('CREATE USER ?@\'%\' IDENTIFIED BY ?', [user, password]);
+  await e.app.query('GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT, PROCESS ON *.* TO ?@\'%\'', [user]);
+  try {
+    await using r = await replayer(e, { connection: { ...testConnection(), user, password } });
+    await e.app.query('DROP USER ?@\'%\'', [user]);
+    await e.app.query('KILL CONNECTION ?', [r.streamThreadId!]);
+    const deadline = Date.now() + 20_000;
+    let error: unknown;
+    while (Date.now() < deadline && !error) {
+      error = await r.flush().then(() => undefined, (err: unknown) => err);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(error instanceof BinlogStreamError, `got ${String(error)}`);
+    assert.ok(!error.message.includes(password), 'the message carries no password');
+    assert.ok(!/\n/.test(error.message));
+    await assert.rejects(r.waitFor({ file: 'binlog.999999', position: 4 }, AbortSignal.timeout(5_000)), BinlogStreamError);
+  } finally {
+    await e.app.query('DROP USER IF EXISTS ?@\'%\'', [user]);
   }
-  assert.ok(error instanceof BinlogStreamError, `got ${String(error)}`);
-  assert.ok(!error.message.includes(testConnection().password!), 'the message carries no password');
-  assert.ok(!/\n/.test(error.message));
-  await assert.rejects(r.waitFor({ file: 'binlog.999999', position: 4 }, AbortSignal.timeout(5_000)), BinlogStreamError);
 });
 
 test('under the cutover lock: flush runs in autocommit, keeps the table locks, and takes over a blocked pool flush', async () => {

@@ -1,17 +1,15 @@
 /** Test helpers for the real server (the sandbox, or SLUICE_TEST_DSN). */
 import { after } from 'node:test';
 import mysql, { type Pool } from 'mysql2/promise';
-import { testServer } from '../../scripts/sandbox.ts';
+import { testServer, type ServerInfo } from '../../scripts/sandbox.ts';
 import type { ConnectionOptions } from '../../core/connection/connection.ts';
 
-export function testConnection(database?: string): ConnectionOptions {
-  const s = testServer();
+export function testConnection(database?: string, s: ServerInfo = testServer()): ConnectionOptions {
   return { host: s.host, port: s.port, user: s.user, password: s.password, database };
 }
 
 /** A plain pool (no Sluice session setup): what an application would use. */
-export function appPool(database?: string, connectionLimit = 4): Pool {
-  const s = testServer();
+export function appPool(database?: string, connectionLimit = 4, s: ServerInfo = testServer()): Pool {
   return mysql.createPool({
     host: s.host, port: s.port, user: s.user, password: s.password, database,
     connectionLimit, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true,
@@ -19,15 +17,15 @@ export function appPool(database?: string, connectionLimit = 4): Pool {
 }
 
 /** Creates (replacing) a database for one test file and returns a pool on it. */
-export async function freshDatabase(name: string): Promise<Pool> {
-  const admin = appPool(undefined, 1);
+export async function freshDatabase(name: string, server: ServerInfo = testServer()): Promise<Pool> {
+  const admin = appPool(undefined, 1, server);
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(name)}`);
     await admin.query(`CREATE DATABASE ${mysql.escapeId(name)}`);
   } finally {
     await admin.end();
   }
-  return appPool(name);
+  return appPool(name, 4, server);
 }
 
 /**
