@@ -11,6 +11,7 @@ import type { ChunkInfo } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { CopierSetupError } from './errors.ts';
 import { columnList, keyRange, type SqlFragment } from './key-range.ts';
+import { selectExpressions } from '../shadow/mapping.ts';
 
 export interface CopyStatementPlan {
   /** `schema`.`table` of the source, escaped. */
@@ -38,7 +39,7 @@ export function planCopyStatement(source: TableInfo, shadow: string, mapping: Co
   const shadowTable = `${mysql.escapeId(source.schema)}.${mysql.escapeId(shadow)}`;
   const head =
     `INSERT IGNORE INTO ${shadowTable} (${columnList(mapping.target)}) ` +
-    `SELECT ${columnList(mapping.source)} FROM ${sourceTable} FORCE INDEX (PRIMARY)`;
+    `SELECT ${selectExpressions(mapping).join(', ')} FROM ${sourceTable} FORCE INDEX (PRIMARY)`;
   return { sourceTable, shadowTable, shadowName: shadow, keyColumns: [...source.primaryKey], head };
 }
 

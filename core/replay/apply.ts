@@ -14,6 +14,7 @@ import type { KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { keyColumns, keyPredicate, type KeyColumn } from './keys.ts';
 import { ReplayFlushError } from './errors.ts';
+import { selectExpressions } from '../shadow/mapping.ts';
 
 /** What a flush needs of a connection: a pool connection or a dedicated one. */
 export interface SqlRunner {
@@ -47,7 +48,7 @@ export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapp
     keyColumns: cols,
     sourceKeyRefs: cols.map((c) => id(c.name)),
     shadowKeyRefs: shadowKey.map(id),
-    selectList: mapping.source.map(id).join(', '),
+    selectList: selectExpressions(mapping).join(', '),
     insertList: mapping.target.map(id).join(', '),
   };
 }

@@ -3,12 +3,15 @@
  * created — with a typed one-line error. Then the plugins' `preflight` hooks (the MDL plugin takes
  * its lock there).
  */
+import { readUserSession } from '../connection/user-session.ts';
 import { InvalidOptionError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { checkAlterSupported } from '../preflight/alter.ts';
 import { checkPrivileges } from '../preflight/privileges.ts';
 import { checkServerSettings } from '../preflight/server.ts';
+import { checkKeyColumnChanges } from '../preflight/key-change.ts';
 import { checkTable } from '../preflight/table.ts';
+import { probeAlter } from '../shadow/probe.ts';
 import { parseAlter } from '../statement/parse.ts';
 import { inspectTable } from '../table/inspect.ts';
 import { Tokens } from '../tokens.ts';
@@ -27,10 +30,15 @@ export const inspectPhase: Phase = {
     }
     await checkServerSettings(pool, ctx.resolve(Tokens.Flavor));
     await checkPrivileges(pool, schema);
+    const session = await readUserSession(pool, { sqlMode: options.sqlMode, timeZone: options.timeZone });
     const source = await inspectTable(pool, schema, parsed.table);
     checkTable(source, parsed);
+    // The statement tried on an empty temporary copy: the server's refusal, and the new key column types.
+    const probe = await probeAlter(pool, source, parsed, session);
+    if (probe) checkKeyColumnChanges(source, probe.columns, parsed.renamedColumns);
     ctx.provide(Tokens.Target, { schema, table: parsed.table, statement: options.statement, parsed });
     ctx.provide(Tokens.Source, source);
+    ctx.provide(Tokens.UserSession, session);
     ctx.resolve(RunStateToken).rowsEstimate = source.rowsEstimate;
     await ctx.hooks.call(ctx, 'preflight');
   },
