@@ -6,9 +6,11 @@
  *  - the server refuses the statement (an error about the statement itself, e.g. 1067 Invalid
  *    default value): AlterRejectedError with the server's message;
  *  - the new types of the primary-key columns, for checkKeyColumnChanges (core/preflight).
- * When the probe cannot run (a partitioned table cannot be temporary, no CREATE TEMPORARY TABLES
- * privilege, or any error that may come from the table being temporary), it returns null and the
- * real shadow table judges the statement later (createShadowTable runs the same checks).
+ * A partitioned table cannot be temporary: it is probed from its SHOW CREATE TABLE without the
+ * partitioning (refusals that depend on the partitioning, e.g. 1503, are left to the shadow).
+ * When the probe cannot run (no CREATE TEMPORARY TABLES privilege, or any error that may come from
+ * the table being temporary), it returns null and the real shadow table judges the statement later
+ * (createShadowTable runs the same checks).
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
@@ -48,7 +50,15 @@ export async function probeAlter(pool: SessionPool, source: TableInfo, parsed: P
     try {
       await conn.query(`CREATE TEMPORARY TABLE ${ref} LIKE ${qualifiedName(source.schema, source.name)}`);
     } catch (err) {
-      return refuseOrSkip(source.name, err);
+      if (asServerError(err)?.errno !== ER_ILLEGAL_HA_CREATE_OPTION) return refuseOrSkip(source.name, err);
+      // A partitioned table cannot be temporary: probe its definition without the partitioning.
+      const ddl = await unpartitionedDefinition(conn, source, ref);
+      if (ddl === null) return null;
+      try {
+        await conn.query(ddl);
+      } catch (again) {
+        return refuseOrSkip(source.name, again);
+      }
     }
     try {
       try {
@@ -61,6 +71,22 @@ export async function probeAlter(pool: SessionPool, source: TableInfo, parsed: P
       await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${ref}`);
     }
   });
+}
+
+const ER_ILLEGAL_HA_CREATE_OPTION = 1478;
+
+/**
+ * `CREATE TEMPORARY TABLE <ref> …` from SHOW CREATE TABLE with the trailing partitioning taken off
+ * (MariaDB prints ` PARTITION BY …`, MySQL `/*!50100 PARTITION BY … *\/`); null when the text is not
+ * in the expected form. Partition-specific refusals (e.g. 1503) are then left to the shadow.
+ */
+async function unpartitionedDefinition(conn: Queryable, source: TableInfo, ref: string): Promise<string | null> {
+  const [row] = await queryRows(conn, `SHOW CREATE TABLE ${qualifiedName(source.schema, source.name)}`);
+  const ddl = String(row?.['Create Table'] ?? '');
+  const head = /^CREATE TABLE `(?:[^`]|``)+` \(/.exec(ddl);
+  const tail = /\n\s*(?:\/\*!\d+\s*)?PARTITION BY[\s\S]*$/.exec(ddl);
+  if (!head || !tail) return null;
+  return `CREATE TEMPORARY TABLE ${ref} (${ddl.slice(head[0].length, tail.index)}`;
 }
 
 /** A statement error is final (AlterRejectedError); anything else may be the probe's own: skip it. */

@@ -143,14 +143,14 @@ test('item 5: a key column change that rounds or collapses values is refused bef
   }
 });
 
-test('item 5: on a partitioned table (no temporary probe) the key change is still refused before the copy, and no shadow is left', async () => {
+test('item 5: on a partitioned table (probed without its partitioning) the key change is refused before anything is created', async () => {
   const o = await run({
     create: 'CREATE TABLE t (k DATETIME(6) NOT NULL PRIMARY KEY, v INT) PARTITION BY KEY (k) PARTITIONS 2',
     fill: [`INSERT INTO t VALUES ('2020-01-01 00:00:00.100000', 1), ('2020-01-01 00:00:00.200000', 2)`],
     alter: 'MODIFY k DATETIME NOT NULL',
   });
   assert.ok(o.sluiceError instanceof KeyColumnChangeError, String(o.sluiceError));
-  assert.ok(!o.changed!.includes('tables') && !o.changed!.includes('rows') && !o.changed!.includes('create'), `changed: ${o.changed}`);
+  assert.deepEqual(o.changed, [], 'nothing changed, not even the binlog position');
 });
 
 test("item 10: DATETIME ↔ TIMESTAMP convert in the server's global time zone (+05:30), as the native ALTER; the checksum agrees", async () => {

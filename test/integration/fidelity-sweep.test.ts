@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileDatabases } from '../support/db.ts';
-import { runSweep, SHAPES, sweepAlters } from '../support/fidelity-sweep.ts';
+import { runSweep, SHAPES, sweepAlters, TIME_ZONE_CLAUSES } from '../support/fidelity-sweep.ts';
 
 const dbs = fileDatabases();
 const pairs = process.env.SLUICE_SWEEP_PAIRS === undefined ? 6 : Number(process.env.SLUICE_SWEEP_PAIRS || Infinity);
@@ -18,4 +18,12 @@ test(`sweep: ${SHAPES.length} table shapes × clause kinds (and ${Number.isFinit
   assert.ok(report.refused < report.total / 4, `${report.refused} of ${report.total} refused: the sweep must mostly migrate`);
   assert.deepEqual(report.disagreements.slice(0, 12), [], `${report.disagreements.length} of ${report.total} combinations disagree`);
   assert.equal(report.agreed, report.total);
+});
+
+test(`sweep under a +05:30 global time zone: ${SHAPES.length} shapes × the time-zone-dependent clause kinds agree with the server's ALTER`, async () => {
+  await dbs.database('fidelity_sweep_tz');
+  const report = await runSweep('fidelity_sweep_tz', TIME_ZONE_CLAUSES, { timeZone: '+05:30' });
+  assert.deepEqual(report.disagreements.slice(0, 12), [], `${report.disagreements.length} of ${report.total} combinations disagree`);
+  assert.equal(report.agreed, report.total);
+  assert.ok(report.refused < report.total / 2, `${report.refused} of ${report.total} refused`);
 });

@@ -65,7 +65,9 @@ export async function prepareAlterCase(conn: Connection, c: AlterCase): Promise<
   const e = `${id(c.schema)}.${id(`expected_${c.table}`)}`;
   await conn.query(`SET SESSION time_zone = '+00:00'`);
   for (const s of c.sessionSql ?? []) await conn.query(s);
-  await conn.query(`DROP TABLE IF EXISTS ${t}, ${e}`);
+  // Also what an earlier failed case on this table name left for a resume (shadow, checkpoint, old table).
+  const leftovers = ['_new', '_chkpnt', '_old'].map((suffix) => `${id(c.schema)}.${id(`_${c.table}${suffix}`)}`);
+  await conn.query(`DROP TABLE IF EXISTS ${t}, ${e}, ${leftovers.join(', ')}`);
   await conn.query(c.create);
   for (const s of c.fill) await conn.query(s);
   const [cols] = await conn.query<RowDataPacket[]>(

@@ -91,10 +91,28 @@ export const CLAUSES: readonly string[] = [
   'DROP PRIMARY KEY',
 ];
 
+/**
+ * Clause kinds whose result depends on the session time zone, for the sweep under a non-UTC global
+ * time zone (some name `upd`, which only the on-update shape has: elsewhere the server refuses them,
+ * and so must Sluice, before creating anything).
+ */
+export const TIME_ZONE_CLAUSES: readonly string[] = [
+  'MODIFY d TIMESTAMP(3) NULL DEFAULT NULL',
+  'DROP COLUMN d, ADD COLUMN d TIMESTAMP NULL DEFAULT NULL',
+  "ADD COLUMN at TIMESTAMP NOT NULL DEFAULT '2001-02-03 04:05:06'",
+  'CHANGE d d2 TIMESTAMP(3) NULL, ADD COLUMN d DATETIME',
+  'MODIFY upd DATETIME(3) NOT NULL',
+  'MODIFY upd DATETIME(3) NOT NULL, MODIFY d TIMESTAMP(3) NULL',
+  'MODIFY upd VARCHAR(40) NOT NULL',
+];
+
+/** The rows without values at the very ends of TIMESTAMP's range (which a non-UTC zone pushes out of it). */
+const ZONE_SAFE_VALUES = VALUES.map((v) => v.replace('1970-01-01 00:00:01', '1970-01-02 00:00:01').replace('2038-01-19 03:14:07', '2038-01-18 03:14:07'));
+
 /** The case for one shape and one ALTER, on table `table` of `schema`. */
-export function sweepCase(schema: string, table: string, shape: Shape, alter: string): AlterCase {
+export function sweepCase(schema: string, table: string, shape: Shape, alter: string, values: readonly string[] = VALUES): AlterCase {
   const t = mysql.escapeId(table);
-  const rows = shape.keys.map((k, i) => `(${k}, ${VALUES[i]})`).join(', ');
+  const rows = shape.keys.map((k, i) => `(${k}, ${values[i]})`).join(', ');
   return {
     schema, table, alter,
     create: `CREATE TABLE ${t} (${shape.key}, ${COMMON}${shape.extra ?? ''}, PRIMARY KEY (${shape.primaryKey}))${shape.tail ?? ''}`,
@@ -143,7 +161,9 @@ export interface SweepReport { total: number; agreed: number; refused: number; d
  * refused (so that "nothing changed, not even the binlog position" is judged with no other
  * migration writing to the binlog).
  */
-export async function runSweep(schema: string, alters: readonly string[], workers = 3): Promise<SweepReport> {
+export async function runSweep(schema: string, alters: readonly string[], opts: { workers?: number; timeZone?: string } = {}): Promise<SweepReport> {
+  const workers = opts.workers ?? 3;
+  const values = opts.timeZone === undefined ? VALUES : ZONE_SAFE_VALUES;
   const s = testServer();
   const pool: Pool = appPool(schema, workers + 2);
   const conns: Connection[] = [];
@@ -154,12 +174,14 @@ export async function runSweep(schema: string, alters: readonly string[], worker
   const refusedJobs: typeof jobs = [];
   const disagreements: string[] = [];
   let agreed = 0;
+  const [[zone]] = await conns[0]!.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.time_zone AS tz');
+  if (opts.timeZone !== undefined) await conns[0]!.query('SET GLOBAL time_zone = ?', [opts.timeZone]);
   try {
     let next = 0;
     await Promise.all(conns.map(async (conn, w) => {
       while (next < jobs.length) {
         const job = jobs[next++]!;
-        const c = sweepCase(schema, `t${w}`, job.shape, job.alter);
+        const c = sweepCase(schema, `t${w}`, job.shape, job.alter, values);
         const o = await runAlterCase(conn, pool, c);
         if (o.sluiceError) refusedJobs.push(job);
         else if (agreement(job.shape, o)) agreed++;
@@ -167,12 +189,13 @@ export async function runSweep(schema: string, alters: readonly string[], worker
       }
     }));
     for (const job of refusedJobs) {
-      const c = sweepCase(schema, 't0', job.shape, job.alter);
+      const c = sweepCase(schema, 't0', job.shape, job.alter, values);
       const o = await runAlterCase(conns[0]!, pool, c);
       if (agreement(job.shape, o)) agreed++;
       else disagreements.push(`[${job.shape.name}] ${describeOutcome(c, o)}${o.changed?.length ? ` (changed: ${o.changed.join(', ')})` : ''}`);
     }
   } finally {
+    if (opts.timeZone !== undefined) await conns[0]!.query('SET GLOBAL time_zone = ?', [String(zone!.tz)]);
     for (const c of conns) await c.end();
     await pool.end();
   }
