@@ -8,8 +8,9 @@
  *    so a result outside TIMESTAMP's range still warns (the copy stops as lossy, the server's
  *    strict ALTER refuses);
  *  - a named zone: CONVERT_TZ, which the server computes as it stores a DATETIME into a TIMESTAMP;
- *    CONVERT_TZ leaves values near the ends of TIMESTAMP's range unconverted, so those are pushed
- *    out of range on purpose (the copy stops as lossy instead of storing a wrong instant).
+ *    CONVERT_TZ leaves values near the ends of TIMESTAMP's range unconverted, and shifts a local time
+ *    in a daylight-saving gap (which the server's strict ALTER refuses), so those are pushed out of
+ *    range on purpose (the copy stops as lossy instead of storing a wrong instant).
  * NULL, zero dates and dates with zero parts pass unchanged (no zone affects them).
  */
 import mysql from 'mysql2/promise';
@@ -58,8 +59,11 @@ function localToUtc(c: string, zone: Exclude<Zone, { kind: 'utc' }>): string {
     return `IF(${noZone(c)} OR YEAR(${c}) NOT BETWEEN 1969 AND 2038, ${c}, ${c} - INTERVAL ${zone.minutes} MINUTE)`;
   }
   const tz = mysql.escape(zone.name);
-  const edge = `${c} < '1970-01-02' OR ${c} >= '2038-01-18'`;
-  return `IF(${noZone(c)}, ${c}, IF(${edge}, ${c} - INTERVAL 1000 YEAR, CONVERT_TZ(${c}, ${tz}, '+00:00')))`;
+  const utc = `CONVERT_TZ(${c}, ${tz}, '+00:00')`;
+  // A local time that does not exist (a daylight-saving gap) does not come back: the server refuses it too.
+  const gap = `CONVERT_TZ(${utc}, '+00:00', ${tz}) <> ${c}`;
+  const edge = `${c} < '1970-01-02' OR ${c} >= '2038-01-18' OR ${gap}`;
+  return `IF(${noZone(c)}, ${c}, IF(${edge}, ${c} - INTERVAL 1000 YEAR, ${utc}))`;
 }
 
 function utcToLocal(c: string, zone: Exclude<Zone, { kind: 'utc' }>): string {

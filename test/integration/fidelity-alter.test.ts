@@ -4,6 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import mysql, { type Connection, type Pool, type RowDataPacket } from 'mysql2/promise';
 import { AlterRejectedError, KeyColumnChangeError } from '../../mod.ts';
 import { testServer } from '../../scripts/sandbox.ts';
@@ -176,5 +177,38 @@ test("item 10: DATETIME ↔ TIMESTAMP convert in the server's global time zone (
     const c = { create, fill, alter: 'MODIFY dt TIMESTAMP(6) NULL DEFAULT NULL', sessionSql, options: { timeZone: '+00:00' } };
     const o = await run(c);
     assert.equal(o.verdict.kind, 'differ', 'converting at +00:00 is not what the +05:30 server does');
+  });
+});
+
+/** Loads one named zone into the server's time zone tables when it does not know it yet. */
+async function ensureZone(name: string): Promise<void> {
+  const [[row]] = await conn.query<RowDataPacket[]>(`SELECT CONVERT_TZ('2021-01-01 00:00:00', ?, '+00:00') AS v`, [name]);
+  if (row!.v !== null) return;
+  const s = testServer();
+  const sql = spawnSync('mariadb-tzinfo-to-sql', [`/usr/share/zoneinfo/${name}`, name], { encoding: 'utf8' });
+  assert.equal(sql.status, 0, `mariadb-tzinfo-to-sql could not convert ${name} (needed to load the zone): ${sql.stderr}`);
+  const load = spawnSync('mariadb', ['-h', s.host, '-P', String(s.port), '-u', s.user, 'mysql'], { input: sql.stdout, encoding: 'utf8', env: { ...process.env, MYSQL_PWD: s.password } });
+  assert.equal(load.status, 0, `loading ${name} into the time zone tables failed: ${load.stderr}`);
+}
+
+test('item 10: a named global time zone with daylight saving (Europe/Berlin): overlaps convert as the native ALTER, gaps are refused like it', async () => {
+  await ensureZone('Europe/Berlin');
+  await withGlobal('time_zone', 'Europe/Berlin', async () => {
+    const create = `CREATE TABLE t (id INT PRIMARY KEY, dt DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL)`;
+    // 02:30 on 2021-10-31 exists twice in Berlin (overlap); the TIMESTAMPs fall on both sides of the changes.
+    const rows = `(2, '2021-10-31 02:30:00', '2021-10-31 00:30:00'), (3, '2021-10-31 02:59:59.999999', '2021-10-31 01:30:00'),
+      (4, '2021-07-01 12:00:00', '2021-01-01 12:00:00'), (5, '1970-01-02 00:30:00', '2038-01-19 03:14:07'), (6, NULL, NULL),
+      (7, '2021-03-28 03:00:00', '2021-03-28 00:59:59.999999'), (8, '2021-03-28 01:59:59', '2021-03-28 01:00:00')`;
+    for (const alter of ['MODIFY ts DATETIME(6)', 'MODIFY dt TIMESTAMP(6) NULL DEFAULT NULL', 'MODIFY ts DATETIME(6), MODIFY dt TIMESTAMP(6) NULL DEFAULT NULL']) {
+      const c = { create, fill: [`INSERT INTO t VALUES ${rows}`], alter, options: { checksum: true } };
+      const o = await run(c);
+      agrees(c, o);
+      assert.deepEqual(o.log.filter((l) => /mismatch/i.test(l)), [], 'the checksum found nothing to re-copy');
+    }
+    // 02:30 on 2021-03-28 does not exist in Berlin (gap): the server's strict ALTER refuses it, the copy stops as lossy.
+    const c = { create, fill: [`INSERT INTO t VALUES ${rows}, (1, '2021-03-28 02:30:00.5', NULL)`], alter: 'MODIFY dt TIMESTAMP(6) NULL DEFAULT NULL' };
+    const o = await run(c);
+    assert.equal(o.serverError?.errno, 1292, describeOutcome({ schema: DB, table: 't', ...c }, o));
+    assert.match(String(o.sluiceError?.message), /would change data/);
   });
 });
