@@ -139,3 +139,19 @@ export class KeyColumnChangeError extends SluiceError {
     this.to = to;
   }
 }
+
+/**
+ * A STORED generated column reads a column that the ALTER drops or renames away while a new column
+ * takes its name: the server's own ALTER may keep the old stored values there (MariaDB does when
+ * it copies rows), a copy recomputes them, so Sluice cannot promise the server's result.
+ */
+export class StoredGeneratedInputError extends SluiceError {
+  readonly column: string;
+  readonly input: string;
+  constructor(schema: string, table: string, column: string, input: string) {
+    super('STORED_GENERATED_INPUT',
+      `the ALTER replaces column ${input} of ${qualifiedName(schema, table)}, which the STORED generated column ${column} reads (the server may keep its old stored values, a copy would recompute them): drop and re-add ${input} in separate statements, or run this one as a plain ALTER TABLE`);
+    this.column = column;
+    this.input = input;
+  }
+}

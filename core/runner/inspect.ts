@@ -9,6 +9,7 @@ import type { Phase } from '../lifecycle/migration.ts';
 import { checkAlterSupported } from '../preflight/alter.ts';
 import { checkPrivileges } from '../preflight/privileges.ts';
 import { checkServerSettings } from '../preflight/server.ts';
+import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
 import { checkKeyColumnChanges } from '../preflight/key-change.ts';
 import { checkTable } from '../preflight/table.ts';
 import { probeAlter } from '../shadow/probe.ts';
@@ -35,7 +36,10 @@ export const inspectPhase: Phase = {
     checkTable(source, parsed);
     // The statement tried on an empty temporary copy: the server's refusal, and the new key column types.
     const probe = await probeAlter(pool, source, parsed, session);
-    if (probe) checkKeyColumnChanges(source, probe.columns, parsed.renamedColumns);
+    if (probe) {
+      checkKeyColumnChanges(source, probe.columns, parsed.renamedColumns);
+      await checkStoredGeneratedInputs(pool, source, parsed, probe.columns);
+    }
     ctx.provide(Tokens.Target, { schema, table: parsed.table, statement: options.statement, parsed });
     ctx.provide(Tokens.Source, source);
     ctx.provide(Tokens.UserSession, session);

@@ -11,6 +11,7 @@ import mysql from 'mysql2/promise';
 import type { UserSession } from '../connection/user-session.ts';
 import type { ColumnInfo, ColumnMapping, TableInfo } from '../table/types.ts';
 import type { AlterClause } from '../statement/types.ts';
+import { endedColumns } from '../preflight/generated.ts';
 import { ShadowPrimaryKeyError } from './errors.ts';
 import { sessionZone, zoneConversion } from './time-zone.ts';
 
@@ -31,18 +32,10 @@ export interface MappingOptions {
   session?: Pick<UserSession, 'timeZone' | 'systemTimeZone'>;
 }
 
-/** Original names that the statement ends (renamed to another name, or dropped). */
-function endedNames(renamed: ReadonlyMap<string, string>, clauses: readonly AlterClause[]): Set<string> {
-  const ended = new Set<string>();
-  for (const [oldName, newName] of renamed) if (lc(oldName) !== lc(newName)) ended.add(lc(oldName));
-  for (const c of clauses) if (c.kind === 'drop-column' && c.name !== undefined) ended.add(lc(c.name));
-  return ended;
-}
-
 export function mapColumns(source: TableInfo, shadow: TableInfo, renamed: ReadonlyMap<string, string>, options: MappingOptions = {}): ShadowColumns {
   const sourceByLc = new Map(source.columns.map((c) => [lc(c.name), c]));
   const renamedFrom = new Map([...renamed].map(([oldName, newName]) => [lc(newName), oldName]));
-  const ended = endedNames(renamed, options.clauses ?? []);
+  const ended = endedColumns(renamed, options.clauses ?? []);
   const zone = options.session ? sessionZone(options.session) : { kind: 'utc' as const };
   const pairs: { from: ColumnInfo; to: ColumnInfo }[] = [];
   const added: string[] = [];

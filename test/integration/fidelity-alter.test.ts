@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import mysql, { type Connection, type Pool, type RowDataPacket } from 'mysql2/promise';
-import { AlterRejectedError, KeyColumnChangeError } from '../../mod.ts';
+import { AlterRejectedError, KeyColumnChangeError, StoredGeneratedInputError } from '../../mod.ts';
 import { testServer } from '../../scripts/sandbox.ts';
 import { describeOutcome, runAlterCase, type AlterCase, type AlterOutcome } from '../support/fidelity-alter.ts';
 import { fileDatabases } from '../support/db.ts';
@@ -79,6 +79,19 @@ test('item 2: an explicit AUTO_INCREMENT=N is what the server gives (N, or MAX(i
   }
   const [[row]] = await conn.query<RowDataPacket[]>(`SELECT AUTO_INCREMENT AS ai FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'`, [DB]);
   assert.equal(Number(row!.ai), 32, 'the last case (no AUTO_INCREMENT in the statement) keeps the carried counter');
+});
+
+test("item 1: a STORED generated column over a column the ALTER replaces is refused before anything is created (the server may keep its old values)", async () => {
+  const create = "CREATE TABLE t (id INT PRIMARY KEY, a INT, b VARCHAR(20), gs VARCHAR(30) AS (CONCAT(b, '!')) STORED, gv VARCHAR(30) AS (CONCAT(a, '?')) VIRTUAL)";
+  const fill = ["INSERT INTO t (id, a, b) VALUES (1, 1, 'x'), (2, 2, NULL)"];
+  for (const alter of ["DROP COLUMN b, ADD COLUMN b VARCHAR(5) DEFAULT 'q'", "ADD COLUMN n INT FIRST, DROP COLUMN b, RENAME COLUMN a TO b"]) {
+    const o = await run({ create, fill, alter });
+    assert.ok(o.sluiceError instanceof StoredGeneratedInputError, `${alter}: ${o.sluiceError?.message ?? describeOutcome({ schema: DB, table: 't', create, fill, alter }, o)}`);
+    assert.deepEqual(o.changed, []);
+  }
+  // A VIRTUAL column is computed on read: replacing its input migrates, identical to the server's ALTER.
+  const c = { create, fill, alter: 'DROP COLUMN a, ADD COLUMN a INT NOT NULL DEFAULT 5' };
+  agrees(c, await run(c));
 });
 
 const STRICT = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
