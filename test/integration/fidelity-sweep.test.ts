@@ -5,14 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileDatabases } from '../support/db.ts';
 import { runSweep, SHAPES, sweepAlters, TIME_ZONE_CLAUSES } from '../support/fidelity-sweep.ts';
 
-const dbs = fileDatabases();
 const pairs = process.env.SLUICE_SWEEP_PAIRS === undefined ? 6 : Number(process.env.SLUICE_SWEEP_PAIRS || Infinity);
 
 test(`sweep: ${SHAPES.length} table shapes × clause kinds (and ${Number.isFinite(pairs) ? pairs : 'all'} clause pairs): the migration and the server's ALTER agree`, async () => {
-  await dbs.database('fidelity_sweep');
   const report = await runSweep('fidelity_sweep', sweepAlters(pairs));
   assert.ok(report.total >= 200, `only ${report.total} combinations`);
   assert.ok(report.refused < report.total / 4, `${report.refused} of ${report.total} refused: the sweep must mostly migrate`);
@@ -21,7 +18,6 @@ test(`sweep: ${SHAPES.length} table shapes × clause kinds (and ${Number.isFinit
 });
 
 test(`sweep under a +05:30 global time zone: ${SHAPES.length} shapes × the time-zone-dependent clause kinds agree with the server's ALTER`, async () => {
-  await dbs.database('fidelity_sweep_tz');
   const report = await runSweep('fidelity_sweep_tz', TIME_ZONE_CLAUSES, { timeZone: '+05:30' });
   assert.deepEqual(report.disagreements.slice(0, 12), [], `${report.disagreements.length} of ${report.total} combinations disagree`);
   assert.equal(report.agreed, report.total);

@@ -148,18 +148,22 @@ export function agreement(shape: Shape, o: AlterOutcome): boolean {
 export interface SweepReport { total: number; agreed: number; refused: number; disagreements: string[] }
 
 /**
- * Runs the combinations on `workers` tables in parallel, then re-runs serially every one Sluice
- * refused (so that "nothing changed, not even the binlog position" is judged with no other
- * migration writing to the binlog).
+ * Runs the combinations on `workers` connections in parallel, each in its own schema
+ * (`<schema>_<w>`, created and dropped here: concurrent DDL and INFORMATION_SCHEMA scans stay apart),
+ * then re-runs serially every one Sluice refused (so that "nothing changed, not even the binlog
+ * position" is judged with no other migration writing to the binlog).
  */
 export async function runSweep(schema: string, alters: readonly string[], opts: { workers?: number; timeZone?: string } = {}): Promise<SweepReport> {
   const workers = opts.workers ?? 3;
   const values = opts.timeZone === undefined ? VALUES : ZONE_SAFE_VALUES;
   const s = testServer();
-  const pool: Pool = appPool(schema, workers + 2);
+  const schemas = Array.from({ length: workers }, (_, w) => `${schema}_${w}`);
+  const pool: Pool = appPool(undefined, workers + 2);
   const conns: Connection[] = [];
-  for (let w = 0; w < workers; w++) {
-    conns.push(await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: schema, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true }));
+  for (const db of schemas) {
+    await pool.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(db)}`);
+    await pool.query(`CREATE DATABASE ${mysql.escapeId(db)}`);
+    conns.push(await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: db, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true }));
   }
   const jobs = SHAPES.flatMap((shape) => alters.map((alter) => ({ shape, alter })));
   const refusedJobs: typeof jobs = [];
@@ -172,7 +176,7 @@ export async function runSweep(schema: string, alters: readonly string[], opts: 
     await Promise.all(conns.map(async (conn, w) => {
       while (next < jobs.length) {
         const job = jobs[next++]!;
-        const c = sweepCase(schema, `t${w}`, job.shape, job.alter, values);
+        const c = sweepCase(schemas[w]!, 't', job.shape, job.alter, values);
         const o = await runAlterCase(conn, pool, c);
         if (o.sluiceError) refusedJobs.push(job);
         else if (agreement(job.shape, o)) agreed++;
@@ -180,7 +184,7 @@ export async function runSweep(schema: string, alters: readonly string[], opts: 
       }
     }));
     for (const job of refusedJobs) {
-      const c = sweepCase(schema, 't0', job.shape, job.alter, values);
+      const c = sweepCase(schemas[0]!, 't', job.shape, job.alter, values);
       const o = await runAlterCase(conns[0]!, pool, c);
       if (agreement(job.shape, o)) agreed++;
       else disagreements.push(`[${job.shape.name}] ${describeOutcome(c, o)}${o.changed?.length ? ` (changed: ${o.changed.join(', ')})` : ''}`);
@@ -188,6 +192,7 @@ export async function runSweep(schema: string, alters: readonly string[], opts: 
   } finally {
     if (opts.timeZone !== undefined) await conns[0]!.query('SET GLOBAL time_zone = ?', [String(zone!.tz)]);
     for (const c of conns) await c.end();
+    if (!process.env.SLUICE_KEEP_TEST_DB) for (const db of schemas) await pool.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(db)}`);
     await pool.end();
   }
   return { total: jobs.length, agreed, refused: refusedJobs.length, disagreements };
