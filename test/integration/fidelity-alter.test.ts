@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import mysql, { type Connection, type Pool, type RowDataPacket } from 'mysql2/promise';
-import { AlterRejectedError, KeyColumnChangeError, StoredGeneratedInputError } from '../../mod.ts';
+import { AlterRejectedError, InvalidOptionError, KeyColumnChangeError, StoredGeneratedInputError } from '../../mod.ts';
 import { testServer } from '../../scripts/sandbox.ts';
 import { describeOutcome, runAlterCase, type AlterCase, type AlterOutcome } from '../support/fidelity-alter.ts';
 import { fileDatabases } from '../support/db.ts';
@@ -129,6 +129,13 @@ test('item 3: the sqlMode option names the mode the ALTER is judged under', asyn
   const o = await run(c);
   assert.ok(o.sluiceError instanceof AlterRejectedError, describeOutcome({ schema: DB, table: 't', ...c }, o));
   assert.deepEqual(o.changed, []);
+  // A mode or zone the server does not know is bad input: a one-line InvalidOptionError, nothing changed.
+  for (const options of [{ sqlMode: 'NO_SUCH_MODE' }, { timeZone: 'Mars/Olympus_Mons' }]) {
+    const bad = await run({ ...c, alter: 'ADD COLUMN z INT', options });
+    assert.ok(bad.sluiceError instanceof InvalidOptionError, String(bad.sluiceError));
+    assert.match(bad.sluiceError.message, /^(sqlMode|timeZone) "[^"]+" is not/);
+    assert.deepEqual(bad.changed, []);
+  }
 });
 
 test('item 5: a key column change that rounds or collapses values is refused before anything is created', async () => {
