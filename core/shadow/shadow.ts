@@ -9,6 +9,7 @@ import mysql from 'mysql2/promise';
 import type { Queryable } from '../connection/connection.ts';
 import { readUserSession, withUserSession, type SessionPool, type UserSession } from '../connection/user-session.ts';
 import { statementAutoIncrement } from '../statement/table-options.ts';
+import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
 import { checkKeyColumnChanges } from '../preflight/key-change.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import { TableNotFoundError } from '../table/errors.ts';
@@ -67,7 +68,9 @@ export async function createShadowTable(db: SessionPool, source: TableInfo, pars
     });
     let info = await inspectTable(db, source.schema, name);
     checkPrimaryKey(source, info, parsed.renamedColumns);
-    checkKeyColumnChanges(source, info.columns, parsed.renamedColumns); // when the probe could not run (partitioned)
+    // Again here for tables the probe could not copy (e.g. FULLTEXT indexes cannot be temporary).
+    checkKeyColumnChanges(source, info.columns, parsed.renamedColumns);
+    await checkStoredGeneratedInputs(db, source, parsed, info.columns);
     // The statement's own AUTO_INCREMENT=N wins (the server gives max(N, MAX(id)+1), which the copy reproduces).
     if (statementAutoIncrement(parsed) === undefined) {
       const carried = await carryAutoIncrement(db, source, info);
