@@ -86,6 +86,8 @@ export const configSchema = z.strictObject({
   cutoverAttempts: whole(1).optional(),
   progressIntervalMs: whole(1).optional(),
   reconnectTimeout: whole(1).optional(),
+  sqlMode: z.string().optional(),
+  timeZone: z.string().optional(),
   serverId: whole(1).optional(),
   plugins: z.array(plugin).optional(),
   checksum: checksum.optional(),

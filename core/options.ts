@@ -33,11 +33,20 @@ export interface MigrationOptions {
   serverId?: number;
   /** Plugins, run after the default ones in this order. */
   plugins?: readonly SluicePlugin[];
+  /**
+   * The sql_mode the server judges the ALTER under, as in the user's own sessions (default: the
+   * server's global sql_mode). The copy's own strict mode for lossy conversions is not affected.
+   */
+  sqlMode?: string;
+  /** The time zone DATETIME ↔ TIMESTAMP conversions happen in, as in the user's sessions (default: the server's global time_zone). */
+  timeZone?: string;
 }
 
-export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plugins'>> & {
+export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plugins' | 'sqlMode' | 'timeZone'>> & {
   serverId: number;
   plugins: readonly SluicePlugin[];
+  sqlMode: string | undefined;
+  timeZone: string | undefined;
   session: SessionSettings;
 };
 
@@ -60,6 +69,15 @@ function positiveInt(name: string, value: unknown, fallback: number, max: number
     throw new InvalidOptionError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}: fix ${flag}`);
   }
   return value;
+}
+
+/** A named session setting: a string without quotes or control characters (the server judges the rest). */
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || /['"\\\p{Cc}]/u.test(value) || (name === 'timeZone' && value.trim() === '')) {
+    throw new InvalidOptionError(`${name} must be a ${name === 'sqlMode' ? "sql_mode like 'STRICT_TRANS_TABLES,NO_ZERO_DATE'" : "time zone like '+05:30' or 'SYSTEM'"}, got ${JSON.stringify(value)}: fix the ${name} option`);
+  }
+  return value.trim();
 }
 
 export function resolveOptions(options: MigrationOptions): ResolvedOptions {
@@ -87,6 +105,8 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     progressIntervalMs: positiveInt('progressIntervalMs', options.progressIntervalMs, d.progressIntervalMs, 3_600_000, 'progressIntervalMs'),
     serverId: positiveInt('serverId', options.serverId, 1_000_000_000 + Math.floor(Math.random() * 1_000_000_000), 4_294_967_295, '--server-id'),
     plugins: options.plugins ?? [],
+    sqlMode: optionalString('sqlMode', options.sqlMode),
+    timeZone: optionalString('timeZone', options.timeZone),
     session: { lockWaitTimeout, innodbLockWaitTimeout: 3 },
   };
 }

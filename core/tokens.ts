@@ -6,6 +6,7 @@
 import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
 import { token } from './container/tokens.ts';
 import type { ConnectionOptions, Queryable, ServerFlavor } from './connection/connection.ts';
+import type { UserSession } from './connection/user-session.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { ParsedAlter } from './statement/types.ts';
 import type { ColumnMapping, TableInfo } from './table/types.ts';
@@ -69,6 +70,8 @@ export const Tokens = {
   Flavor: token<ServerFlavor>('flavor'),
   /** Schema, table and parsed statement (from the inspect phase). */
   Target: token<MigrationTarget>('target'),
+  /** The user's own sql_mode and time_zone, which the server judges the ALTER under (from the inspect phase). */
+  UserSession: token<UserSession>('user-session'),
   /** The source table as inspected before anything changed. */
   Source: token<TableInfo>('source'),
   Shadow: token<ShadowInfo>('shadow'),

@@ -12,6 +12,7 @@ import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { CopierSetupError } from './errors.ts';
 import { columnList, keyRange, type SqlFragment } from './key-range.ts';
 import type { UniqueCheckPlan } from './unique-check.ts';
+import { selectExpressions } from '../shadow/mapping.ts';
 
 export interface CopyStatementPlan {
   /** `schema`.`table` of the source, escaped. */
@@ -44,10 +45,10 @@ export function planCopyStatement(source: TableInfo, shadow: string, mapping: Co
   const shadowTable = `${mysql.escapeId(source.schema)}.${mysql.escapeId(shadow)}`;
   const head =
     `INSERT IGNORE INTO ${shadowTable} (${columnList(mapping.target)}) ` +
-    `SELECT ${columnList(mapping.source)} FROM ${sourceTable} FORCE INDEX (PRIMARY)`;
+    `SELECT ${selectExpressions(mapping).join(', ')} FROM ${sourceTable} FORCE INDEX (PRIMARY)`;
   return {
     sourceTable, shadowTable, shadowName: shadow, keyColumns: [...source.primaryKey], head,
-    targetList: columnList(mapping.target), sourceList: columnList(mapping.source),
+    targetList: columnList(mapping.target), sourceList: selectExpressions(mapping).join(', '),
     unique: { source, shadowName: shadow, mapping },
   };
 }

@@ -121,3 +121,37 @@ export class PrimaryKeyChangeError extends SluiceError {
     this.clause = clause;
   }
 }
+
+/**
+ * The ALTER changes a primary-key column's type in a way that can round or collapse key values
+ * (DATETIME(6) → DATETIME, a shorter VARCHAR, another collation…): Sluice copies and replays by
+ * the key, so it would drop rows or leave stale ones. Refused before anything is created.
+ */
+export class KeyColumnChangeError extends SluiceError {
+  readonly column: string;
+  readonly from: string;
+  readonly to: string;
+  constructor(schema: string, table: string, column: string, from: string, to: string, why: string) {
+    super('KEY_COLUMN_CHANGE',
+      `the ALTER changes primary key column ${column} of ${qualifiedName(schema, table)} from ${from} to ${to}, which ${why} (Sluice copies and replays by the key): run that change as a plain ALTER TABLE, or keep the key column's type`);
+    this.column = column;
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/**
+ * A STORED generated column reads a column that the ALTER drops or renames away while a new column
+ * takes its name: the server's own ALTER may keep the old stored values there (MariaDB does when
+ * it copies rows), a copy recomputes them, so Sluice cannot promise the server's result.
+ */
+export class StoredGeneratedInputError extends SluiceError {
+  readonly column: string;
+  readonly input: string;
+  constructor(schema: string, table: string, column: string, input: string) {
+    super('STORED_GENERATED_INPUT',
+      `the ALTER replaces column ${input} of ${qualifiedName(schema, table)}, which the STORED generated column ${column} reads (the server may keep its old stored values, a copy would recompute them): drop and re-add ${input} in separate statements, or run this one as a plain ALTER TABLE`);
+    this.column = column;
+    this.input = input;
+  }
+}

@@ -18,6 +18,7 @@ import { checkSourceUniques, type UniqueCheckPlan } from '../copier/unique-check
 import { classifyWarnings, conversionError, readWarnings } from '../copier/warnings.ts';
 import { keyColumns, keyPredicate, type KeyColumn } from './keys.ts';
 import { ReplayFlushError } from './errors.ts';
+import { selectExpressions } from '../shadow/mapping.ts';
 
 /** What a flush needs of a connection: a pool connection or a dedicated one. */
 export interface SqlRunner {
@@ -54,7 +55,7 @@ export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapp
     keyColumns: cols,
     sourceKeyRefs: cols.map((c) => id(c.name)),
     shadowKeyRefs: shadowKey.map(id),
-    selectList: mapping.source.map(id).join(', '),
+    selectList: selectExpressions(mapping).join(', '),
     insertList: mapping.target.map(id).join(', '),
   };
 }

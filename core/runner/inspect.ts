@@ -3,12 +3,16 @@
  * created — with a typed one-line error. Then the plugins' `preflight` hooks (the MDL plugin takes
  * its lock there). Last, the plugins' `resume` answer (see after-swap.ts for a rerun after the swap).
  */
+import { readUserSession } from '../connection/user-session.ts';
 import { InvalidOptionError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { checkAlterSupported } from '../preflight/alter.ts';
 import { checkPrivileges } from '../preflight/privileges.ts';
 import { checkServerSettings } from '../preflight/server.ts';
+import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
+import { checkKeyColumnChanges } from '../preflight/key-change.ts';
 import { checkTable } from '../preflight/table.ts';
+import { probeAlter } from '../shadow/probe.ts';
 import { parseAlter } from '../statement/parse.ts';
 import { withStoredNames } from '../statement/stored-names.ts';
 import { inspectTable } from '../table/inspect.ts';
@@ -29,13 +33,21 @@ export const inspectPhase: Phase = {
     }
     await checkServerSettings(pool, ctx.resolve(Tokens.Flavor));
     await checkPrivileges(pool, schema);
+    const session = await readUserSession(pool, { sqlMode: options.sqlMode, timeZone: options.timeZone });
     const source = await inspectTable(pool, schema, parsed.table);
     checkTable(source, parsed);
+    // The statement tried on an empty temporary copy: the server's refusal, and the new key column types.
+    const probe = await probeAlter(pool, source, parsed, session);
+    if (probe) {
+      checkKeyColumnChanges(source, probe.columns, parsed.renamedColumns);
+      await checkStoredGeneratedInputs(pool, source, parsed, probe.columns);
+    }
     // From here on only the names as stored: with lower_case_table_names 1 or 2, `Orders` and
     // `orders` are one table, one shadow, one checkpoint (statement included) and one lock.
     const statement = withStoredNames(options.statement, source.schema, source.name);
     ctx.provide(Tokens.Target, { schema: source.schema, table: source.name, statement, parsed });
     ctx.provide(Tokens.Source, source);
+    ctx.provide(Tokens.UserSession, session);
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
     await ctx.hooks.call(ctx, 'preflight');

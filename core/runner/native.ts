@@ -1,5 +1,6 @@
 /** Phase `native`: let the server do it in place when it can (INSTANT; NOCOPY/INPLACE for metadata-only changes). */
 import type { Phase } from '../lifecycle/migration.ts';
+import { withUserSession } from '../connection/user-session.ts';
 import { tryNativeAlter } from '../native/native.ts';
 import { Tokens } from '../tokens.ts';
 import { RunStateToken } from './state.ts';
@@ -11,7 +12,9 @@ export const nativePhase: Phase = {
     const state = ctx.resolve(RunStateToken);
     if (!options.tryNative || state.resumePoint) return; // resuming: the shadow table is the plan
     const target = ctx.resolve(Tokens.Target);
-    const algorithm = await tryNativeAlter(ctx.resolve(Tokens.Pool), target.schema, target.table, target.parsed, ctx.resolve(Tokens.Flavor), ctx.signal);
+    // Under the user's sql_mode and time_zone: the server judges the statement as it would natively.
+    const algorithm = await withUserSession(ctx.resolve(Tokens.Pool), ctx.resolve(Tokens.UserSession),
+      (conn) => tryNativeAlter(conn, target.schema, target.table, target.parsed, ctx.resolve(Tokens.Flavor), ctx.signal));
     if (!algorithm) return;
     ctx.log.info(`the server altered ${target.schema}.${target.table} in place (ALGORITHM=${algorithm.toUpperCase()}): no copy needed`);
     return {

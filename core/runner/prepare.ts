@@ -34,12 +34,13 @@ export const preparePhase: Phase = {
     const target = ctx.resolve(Tokens.Target);
     const source = ctx.resolve(Tokens.Source);
     const state = ctx.resolve(RunStateToken);
+    const session = ctx.resolve(Tokens.UserSession);
 
     const resume = state.resumePoint; // asked at the end of inspect
     let shadow: ShadowTable;
     let start: BinlogPosition;
     if (resume) {
-      const existing = await loadShadowTable(pool, source, target.parsed);
+      const existing = await loadShadowTable(pool, source, target.parsed, session);
       if (!existing) throw new ResumeShadowMissingError(shadowTableName(source.name));
       shadow = existing;
       start = resume.binlog;
@@ -54,7 +55,7 @@ export const preparePhase: Phase = {
         ctx.log.warn(`dropping the leftover shadow table ${shadowTableName(source.name)} (no resume point): starting fresh`);
         await dropShadowTable(pool, source);
       }
-      shadow = await createShadowTable(pool, source, target.parsed);
+      shadow = await createShadowTable(pool, source, target.parsed, session);
       start = await currentBinlogPosition(pool);
     }
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);

@@ -17,7 +17,7 @@ export class ShadowTableExistsError extends SluiceError {
   }
 }
 
-/** The server refused the user's ALTER when applied to the shadow table. */
+/** The server refused the user's ALTER (tried on a temporary probe or the shadow table, under the user's sql_mode): nothing is left behind. */
 export class AlterRejectedError extends SluiceError {
   /** The server's error number and symbolic code (e.g. 1054, ER_BAD_FIELD_ERROR), when known. */
   readonly errno: number | undefined;
@@ -26,7 +26,7 @@ export class AlterRejectedError extends SluiceError {
     const tag = errno === undefined ? '' : ` (${serverCode ? `${serverCode} ` : ''}${errno})`;
     super(
       'ALTER_REJECTED',
-      `the server rejected the ALTER on the shadow table \`${table}\`: ${oneLine(serverMessage)}${tag}; fix the statement and run again`,
+      `the server rejected the ALTER of \`${table}\`: ${oneLine(serverMessage)}${tag}; fix the statement and run again`,
       options,
     );
     this.errno = errno;

@@ -1,9 +1,19 @@
 /**
  * Which source column feeds each shadow column, and the primary-key check. Pure: no server.
  * Column names compare case-insensitively, as the server does.
+ *
+ * The statement's clauses all name the ORIGINAL table's columns (as the server reads them): a
+ * column that is dropped, or renamed to another name, is gone, whatever the statement adds later
+ * under its name (`DROP c, ADD c …`, `RENAME COLUMN a TO b, ADD a …`); a rename's target takes the
+ * original column (`RENAME a TO b, RENAME b TO a` swaps).
  */
-import type { ColumnMapping, TableInfo } from '../table/types.ts';
+import mysql from 'mysql2/promise';
+import type { UserSession } from '../connection/user-session.ts';
+import type { ColumnInfo, ColumnMapping, TableInfo } from '../table/types.ts';
+import type { AlterClause } from '../statement/types.ts';
+import { endedColumns } from '../preflight/generated.ts';
 import { ShadowPrimaryKeyError } from './errors.ts';
+import { sessionZone, zoneConversion } from './time-zone.ts';
 
 const lc = (name: string) => name.toLowerCase();
 
@@ -15,51 +25,45 @@ export interface ShadowColumns {
   dropped: string[];
 }
 
-/** The source column (its stored spelling) a shadow column comes from, or undefined when it is new. */
-function sourceNameFor(
-  shadowColumn: string,
-  sourceByLc: ReadonlyMap<string, string>,
-  renamedFrom: ReadonlyMap<string, string>,
-  renamedAway: ReadonlySet<string>,
-): string | undefined {
-  const key = lc(shadowColumn);
-  const old = renamedFrom.get(key);
-  if (old !== undefined) return sourceByLc.get(lc(old));
-  // A column that was renamed away and re-added under its old name is a new column.
-  if (renamedAway.has(key)) return undefined;
-  return sourceByLc.get(key);
+export interface MappingOptions {
+  /** The statement's clauses: `DROP [COLUMN]` names end an original column. */
+  clauses?: readonly AlterClause[];
+  /** The user's session: DATETIME ↔ TIMESTAMP pairs convert in its time zone (time-zone.ts). */
+  session?: Pick<UserSession, 'timeZone' | 'systemTimeZone'>;
 }
 
-function renameIndexes(renamed: ReadonlyMap<string, string>) {
-  const renamedFrom = new Map<string, string>();
-  const renamedAway = new Set<string>();
-  for (const [oldName, newName] of renamed) {
-    renamedFrom.set(lc(newName), oldName);
-    if (lc(oldName) !== lc(newName)) renamedAway.add(lc(oldName));
-  }
-  return { renamedFrom, renamedAway };
-}
-
-export function mapColumns(source: TableInfo, shadow: TableInfo, renamed: ReadonlyMap<string, string>): ShadowColumns {
-  const sourceByLc = new Map(source.columns.map((c) => [lc(c.name), c.name]));
-  const { renamedFrom, renamedAway } = renameIndexes(renamed);
-  const sourceCols: string[] = [];
-  const targetCols: string[] = [];
+export function mapColumns(source: TableInfo, shadow: TableInfo, renamed: ReadonlyMap<string, string>, options: MappingOptions = {}): ShadowColumns {
+  const sourceByLc = new Map(source.columns.map((c) => [lc(c.name), c]));
+  const renamedFrom = new Map([...renamed].map(([oldName, newName]) => [lc(newName), oldName]));
+  const ended = endedColumns(renamed, options.clauses ?? []);
+  const zone = options.session ? sessionZone(options.session) : { kind: 'utc' as const };
+  const pairs: { from: ColumnInfo; to: ColumnInfo }[] = [];
   const added: string[] = [];
   const used = new Set<string>();
   for (const column of shadow.columns) {
-    const from = sourceNameFor(column.name, sourceByLc, renamedFrom, renamedAway);
-    if (from !== undefined) used.add(lc(from));
+    const key = lc(column.name);
+    const old = renamedFrom.get(key);
+    const from = old !== undefined ? sourceByLc.get(lc(old)) : ended.has(key) ? undefined : sourceByLc.get(key);
+    if (from !== undefined) used.add(lc(from.name));
     if (column.generated) continue;
-    if (from === undefined) {
-      added.push(column.name);
-    } else {
-      sourceCols.push(from);
-      targetCols.push(column.name);
-    }
+    if (from === undefined) added.push(column.name);
+    else pairs.push({ from, to: column });
   }
   const dropped = source.columns.filter((c) => !used.has(lc(c.name))).map((c) => c.name);
-  return { mapping: { source: sourceCols, target: targetCols }, added, dropped };
+  const mapping: { source: string[]; target: string[]; expressions?: string[] } = {
+    source: pairs.map((p) => p.from.name),
+    target: pairs.map((p) => p.to.name),
+  };
+  const converted = pairs.map((p) => zoneConversion(mysql.escapeId(p.from.name, true), p.from, p.to, zone));
+  if (converted.some((e) => e !== undefined)) {
+    mapping.expressions = converted.map((e, i) => e ?? mysql.escapeId(pairs[i]!.from.name, true));
+  }
+  return { mapping, added, dropped };
+}
+
+/** What to SELECT from the source for each mapped pair: the column, or its conversion. */
+export function selectExpressions(mapping: ColumnMapping): string[] {
+  return mapping.expressions ? [...mapping.expressions] : mapping.source.map((c) => mysql.escapeId(c, true));
 }
 
 /** The shadow's PK must be the source's PK (after renames), column for column, and not empty. */

@@ -1,10 +1,16 @@
 /**
- * The shadow table `_<t>_new`: created as `CREATE TABLE ... LIKE` the source, altered with the
- * user's statement, AUTO_INCREMENT carried across; then inspected and mapped column by column.
+ * The shadow table `_<t>_new`: created as `CREATE TABLE ... LIKE` the source and altered with the
+ * user's statement, both under the user's own sql_mode and time_zone (so the server judges the
+ * statement as it would natively); AUTO_INCREMENT carried across unless the statement sets it;
+ * then inspected and mapped column by column.
  * A failed creation leaves nothing behind; a table that existed before is never dropped.
  */
 import mysql from 'mysql2/promise';
 import type { Queryable } from '../connection/connection.ts';
+import { readUserSession, withUserSession, type SessionPool, type UserSession } from '../connection/user-session.ts';
+import { statementAutoIncrement } from '../statement/table-options.ts';
+import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
+import { checkKeyColumnChanges } from '../preflight/key-change.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import { TableNotFoundError } from '../table/errors.ts';
 import { inspectTable, readAutoIncrement } from '../table/inspect.ts';
@@ -37,32 +43,50 @@ function isServerError(err: unknown): err is ServerError {
   return typeof e === 'object' && e !== null && typeof e.sqlMessage === 'string' && e.fatal !== true;
 }
 
-export async function createShadowTable(db: Queryable, source: TableInfo, parsed: ParsedAlter): Promise<ShadowTable> {
+/**
+ * `session`: the user's sql_mode and time_zone (read from the server's globals when not given).
+ */
+export async function createShadowTable(db: SessionPool, source: TableInfo, parsed: ParsedAlter, session?: UserSession): Promise<ShadowTable> {
   const renameTable = parsed.clauses.find((c) => c.kind === 'rename-table');
   if (renameTable) throw new UnsafeShadowAlterError(renameTable.text);
+  const user = session ?? (await readUserSession(db));
 
   const name = shadowTableName(source.name);
   const shadow = qualifiedName(source.schema, name);
+  let created = false;
   try {
-    await db.query(`CREATE TABLE ${shadow} LIKE ${qualifiedName(source.schema, source.name)}`);
-  } catch (err) {
-    // Not ours: never drop it.
-    if (isServerError(err) && err.errno === ER_TABLE_EXISTS_ERROR) throw new ShadowTableExistsError(source.schema, name);
-    throw err;
-  }
-
-  try {
-    await applyAlter(db, shadow, name, parsed.spec);
+    await withUserSession(db, user, async (conn) => {
+      try {
+        await conn.query(`CREATE TABLE ${shadow} LIKE ${qualifiedName(source.schema, source.name)}`);
+      } catch (err) {
+        // Not ours: never drop it.
+        if (isServerError(err) && err.errno === ER_TABLE_EXISTS_ERROR) throw new ShadowTableExistsError(source.schema, name);
+        throw rejected(name, err);
+      }
+      created = true;
+      await applyAlter(conn, shadow, name, parsed.spec);
+    });
     let info = await inspectTable(db, source.schema, name);
     checkPrimaryKey(source, info, parsed.renamedColumns);
-    const carried = await carryAutoIncrement(db, source, info);
-    if (carried !== null) info = { ...info, autoIncrement: carried };
-    return { name, info, ...mapColumns(source, info, parsed.renamedColumns) };
+    // Again here for tables the probe could not copy (e.g. FULLTEXT indexes cannot be temporary).
+    checkKeyColumnChanges(source, info.columns, parsed.renamedColumns);
+    await checkStoredGeneratedInputs(db, source, parsed, info.columns);
+    // The statement's own AUTO_INCREMENT=N wins (the server gives max(N, MAX(id)+1), which the copy reproduces).
+    if (statementAutoIncrement(parsed) === undefined) {
+      const carried = await carryAutoIncrement(db, source, info);
+      if (carried !== null) info = { ...info, autoIncrement: carried };
+    }
+    return { name, info, ...mapColumns(source, info, parsed.renamedColumns, { clauses: parsed.clauses, session: user }) };
   } catch (err) {
     // We created it: leave nothing behind. A failed drop leaves a table the next run reports as existing.
-    await db.query(`DROP TABLE IF EXISTS ${shadow}`).catch(() => undefined);
+    if (created) await db.query(`DROP TABLE IF EXISTS ${shadow}`).catch(() => undefined);
     throw err;
   }
+}
+
+/** A server refusal as AlterRejectedError (server message, one line); anything else unchanged. */
+function rejected(name: string, err: unknown): unknown {
+  return isServerError(err) ? new AlterRejectedError(name, err.sqlMessage, err.errno, err.code, { cause: err }) : err;
 }
 
 /** The user's ALTER, applied to the shadow. The spec is the statement's own SQL text, by design. */
@@ -71,8 +95,7 @@ async function applyAlter(db: Queryable, shadow: string, name: string, spec: str
   try {
     await db.query(`ALTER TABLE ${shadow} ${spec}`);
   } catch (err) {
-    if (isServerError(err)) throw new AlterRejectedError(name, err.sqlMessage, err.errno, err.code, { cause: err });
-    throw err;
+    throw rejected(name, err);
   }
 }
 
@@ -92,7 +115,7 @@ async function carryAutoIncrement(db: Queryable, source: TableInfo, shadow: Tabl
 }
 
 /** The existing shadow table (to resume), mapped the same way; null when there is none. */
-export async function loadShadowTable(db: Queryable, source: TableInfo, parsed: ParsedAlter): Promise<ShadowTable | null> {
+export async function loadShadowTable(db: SessionPool, source: TableInfo, parsed: ParsedAlter, session?: UserSession): Promise<ShadowTable | null> {
   const name = shadowTableName(source.name);
   let info: TableInfo;
   try {
@@ -102,7 +125,8 @@ export async function loadShadowTable(db: Queryable, source: TableInfo, parsed: 
     throw err;
   }
   checkPrimaryKey(source, info, parsed.renamedColumns);
-  return { name, info, ...mapColumns(source, info, parsed.renamedColumns) };
+  const user = session ?? (await readUserSession(db));
+  return { name, info, ...mapColumns(source, info, parsed.renamedColumns, { clauses: parsed.clauses, session: user }) };
 }
 
 export async function dropShadowTable(db: Queryable, source: TableInfo): Promise<void> {

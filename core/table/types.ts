@@ -53,4 +53,10 @@ export interface ColumnMapping {
   readonly source: readonly string[];
   /** Shadow column names (never generated columns). */
   readonly target: readonly string[];
+  /**
+   * When present (same length as `source`): the SQL to SELECT for each pair instead of the bare
+   * source column, e.g. a DATETIME → TIMESTAMP conversion in the user's time zone (core/shadow).
+   * Copy, replay and checksum all select these.
+   */
+  readonly expressions?: readonly string[];
 }

@@ -105,7 +105,8 @@ export function checksumSelects(source: TableInfo, shadow: TableInfo, mapping: C
   mapping.source.forEach((name, i) => {
     const from = column(source, name);
     const to = column(shadow, mapping.target[i]!);
-    const converted = convertToShadowType(mysql.escapeId(from.name), from, to);
+    // The mapping's own expression when it has one (a DATETIME ↔ TIMESTAMP conversion in the user's zone).
+    const converted = convertToShadowType(mapping.expressions?.[i] ?? mysql.escapeId(from.name), from, to);
     src.push(canonical(converted, to));
     dst.push(canonical(mysql.escapeId(to.name), to));
   });

@@ -3,7 +3,8 @@
  * file, restored after): the application writes TIMESTAMPs in +05:30, the engine's sessions run in
  * +00:00. A TIMESTAMP(6) is part of the primary key (replay finds rows by the key decoded from the
  * binlog), an ON UPDATE CURRENT_TIMESTAMP(6) column must be carried, not recomputed, and
- * DATETIME ↔ TIMESTAMP conversions happen in the engine's '+00:00' (as the expectation's ALTER).
+ * DATETIME ↔ TIMESTAMP conversions happen in the server's +05:30 (as the expectation's native ALTER, run
+ * under the global time_zone as a user's session would).
  */
 import { test, before, after } from 'node:test';
 import mysql, { type RowDataPacket } from 'mysql2/promise';

@@ -5,13 +5,12 @@
  *  3. `createMigration` with `tryNative: false` and a test plugin that slows each chunk (so the
  *     copy overlaps the workload), notes the workload's progress at copy start and end, and in
  *     `beforeCutover` lets the workload run on during replay, stops it, then snapshots the now
- *     quiescent source into `expected_t` and applies the same ALTER to it natively (session
- *     time_zone '+00:00' and the engine's sql_mode, as the engine's own sessions);
+ *     quiescent source into `expected_t` and applies the same ALTER to it natively, under the
+ *     server's global sql_mode and time_zone (as the user's own session would run it);
  *  4. the migrated `t` compared with `expected_t` (test/support/compare.ts).
  */
 import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import { createMigration, definePlugin, sleep, type SluicePlugin } from '../../mod.ts';
-import { SESSION_SQL_MODE } from '../../core/connection/connection.ts';
 import type { MigrationResult } from '../../core/types.ts';
 import { testServer } from '../../scripts/sandbox.ts';
 import { compareTables, describeComparison, isIdentical, type TableComparison } from './compare.ts';
@@ -89,7 +88,8 @@ export async function snapshotExpected(database: string, alter: string, sessionS
     await conn.query(`DROP TABLE IF EXISTS ${EXPECTED}`);
     await conn.query(`CREATE TABLE ${EXPECTED} LIKE t`);
     await conn.query(`INSERT INTO ${EXPECTED} (${list}) SELECT ${list} FROM t`);
-    await conn.query(`SET SESSION sql_mode = ?`, [SESSION_SQL_MODE]);
+    // The ALTER as the user's own session runs it: the server's global sql_mode and time_zone.
+    await conn.query('SET SESSION sql_mode = @@GLOBAL.sql_mode, time_zone = @@GLOBAL.time_zone');
     await conn.query(`ALTER TABLE ${EXPECTED} ${alter}`);
   } finally {
     await conn.end();
