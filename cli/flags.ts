@@ -16,6 +16,7 @@ Migration:
   --keep-old-table         keep the original table as _<table>_old
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy
   --cutover-attempts N     cutover retries (default 5)
+  --lock-conflict-timeout S  fail a copy chunk only after S seconds of lock conflicts without progress (default 300)
   --no-checksum            skip the checksum before cutover (not recommended)
 Resume:
   --strict                 refuse (typed error) instead of starting fresh when a checkpoint cannot be used
@@ -62,7 +63,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
-        'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
+        'cutover-attempts': { type: 'string' }, 'lock-conflict-timeout': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
         'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
         'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
         'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
@@ -88,6 +89,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   set('targetChunkMs', intFlag('target-chunk-time', values['target-chunk-time']));
   set('lockWaitTimeout', intFlag('lock-wait-timeout', values['lock-wait-timeout']));
   set('cutoverAttempts', intFlag('cutover-attempts', values['cutover-attempts']));
+  set('lockConflictTimeout', intFlag('lock-conflict-timeout', values['lock-conflict-timeout']));
   set('deferCutover', values['defer-cutover']);
   set('keepOldTable', values['keep-old-table']);
   if (values['no-native']) overrides.tryNative = false;

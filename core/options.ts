@@ -19,6 +19,8 @@ export interface MigrationOptions {
   keepOldTable?: boolean;
   /** Try ALGORITHM=INSTANT (and NOCOPY/INPLACE for metadata-only changes) first (default true). */
   tryNative?: boolean;
+  /** Seconds a copy chunk may keep meeting lock conflicts without progress before the run fails (default 300). */
+  lockConflictTimeout?: number;
   /** Cutover attempts before giving up (default 5). */
   cutoverAttempts?: number;
   /** How often progress is reported to listeners and the `progress` hook, in ms (default 1000). */
@@ -62,6 +64,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     deferCutover: options.deferCutover ?? false,
     keepOldTable: options.keepOldTable ?? false,
     tryNative: options.tryNative ?? true,
+    lockConflictTimeout: positiveInt('lockConflictTimeout', options.lockConflictTimeout, 300, 86_400, '--lock-conflict-timeout'),
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, 5, 100, '--cutover-attempts'),
     progressIntervalMs: positiveInt('progressIntervalMs', options.progressIntervalMs, 1000, 3_600_000, 'progressIntervalMs'),
     serverId: positiveInt('serverId', options.serverId, 1_000_000_000 + Math.floor(Math.random() * 1_000_000_000), 4_294_967_295, '--server-id'),

@@ -1,9 +1,14 @@
 /**
  * Makes the shadow rows equal to the source rows for a batch of keys (keyed re-select with a
  * locking read, see README.md):
- *   1. SELECT pk FROM source WHERE pk IN (…) LOCK IN SHARE MODE   -- source rows locked first
+ *   1. SELECT pk FROM source WHERE pk IN (…) LOCK IN SHARE MODE NOWAIT  -- source rows locked first
  *   2. DELETE FROM shadow WHERE pk IN (…)
- *   3. REPLACE INTO shadow (target) SELECT source FROM source WHERE pk IN (…) LOCK IN SHARE MODE
+ *   3. REPLACE INTO shadow (target) SELECT source FROM source WHERE pk IN (…) LOCK IN SHARE MODE SKIP LOCKED
+ * In READ COMMITTED, holding the shadow gate exclusively (core/copier/shadow-gate.ts). NOWAIT: a
+ * batch never waits for the application while holding locks it may want; a refused batch is
+ * split in halves and retried after a backoff (a single key then waits, holding nothing else).
+ * SKIP LOCKED can only skip a row that appeared after step 1: its change commits later than this
+ * flush's target position, so a later flush applies it. See core/copier/README.md, "Deadlocks".
  * (REPLACE, not INSERT: with a UNIQUE index besides the PK, a shadow row of another key can still
  * hold the unique value this row now has — a stale row whose own change is pending — see README.md.)
  * In one transaction, retried on deadlock / lock wait timeout; or, under the cutover's
@@ -14,6 +19,10 @@ import type { KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { keyColumns, keyPredicate, type KeyColumn } from './keys.ts';
 import { ReplayFlushError } from './errors.ts';
+import { READ_COMMITTED_NEXT, isLockConflict, type ShareLocking } from '../copier/locking.ts';
+import { ConflictBackoff, LOCK_RETRY_POLICY } from '../copier/retry.ts';
+import type { ShadowGate } from '../copier/shadow-gate.ts';
+import { ChunkRetryExhaustedError } from '../copier/errors.ts';
 
 /** What a flush needs of a connection: a pool connection or a dedicated one. */
 export interface SqlRunner {
@@ -29,11 +38,25 @@ export interface ApplyPlan {
   readonly shadowKeyRefs: readonly string[];
   readonly selectList: string;
   readonly insertList: string;
+  /** NOWAIT / SKIP LOCKED clauses, or null (plain blocking locking reads). */
+  readonly locking: ShareLocking | null;
+  readonly gate: ShadowGate | undefined;
+  /** Give a batch up after lock conflicts without progress for this long. */
+  readonly conflictTimeoutMs: number;
 }
+
+export interface ApplyTuning {
+  locking?: ShareLocking | null;
+  gate?: ShadowGate;
+  conflictTimeoutMs?: number;
+}
+
+/** Replay gives a batch up sooner than the copier a chunk: its keys stay pending and the run keeps its checkpoint. */
+export const REPLAY_CONFLICT_TIMEOUT_MS = 60_000;
 
 const id = (name: string) => mysql.escapeId(name, true);
 
-export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapping): ApplyPlan {
+export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapping, tuning: ApplyTuning = {}): ApplyPlan {
   const cols = keyColumns(source);
   // The shadow's key columns: the mapped names of the source key columns (the PK is never renamed).
   const shadowKey = cols.map((c) => {
@@ -49,16 +72,23 @@ export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapp
     shadowKeyRefs: shadowKey.map(id),
     selectList: mapping.source.map(id).join(', '),
     insertList: mapping.target.map(id).join(', '),
+    locking: tuning.locking ?? null,
+    gate: tuning.gate,
+    conflictTimeoutMs: tuning.conflictTimeoutMs ?? REPLAY_CONFLICT_TIMEOUT_MS,
   };
 }
 
-export function applyStatements(plan: ApplyPlan, keys: readonly KeyTuple[]): [lock: string, del: string, insert: string] {
+/** 'plain': blocking locking reads (under the cutover lock, old servers); 'nowait'; 'wait': a blocking first read, then SKIP LOCKED. */
+export type LockMode = 'plain' | 'nowait' | 'wait';
+
+export function applyStatements(plan: ApplyPlan, keys: readonly KeyTuple[], mode: LockMode = 'plain'): [lock: string, del: string, insert: string] {
   const onSource = keyPredicate(plan.sourceKeyRefs, plan.keyColumns, keys);
   const onShadow = keyPredicate(plan.shadowKeyRefs, plan.keyColumns, keys);
+  const locking = mode === 'plain' ? null : plan.locking;
   return [
-    `SELECT ${plan.sourceKeyRefs.join(', ')} FROM ${plan.sourceRef} WHERE ${onSource} LOCK IN SHARE MODE`,
+    `SELECT ${plan.sourceKeyRefs.join(', ')} FROM ${plan.sourceRef} WHERE ${onSource} ${mode === 'nowait' && locking ? locking.nowait : 'LOCK IN SHARE MODE'}`,
     `DELETE FROM ${plan.shadowRef} WHERE ${onShadow}`,
-    `REPLACE INTO ${plan.shadowRef} (${plan.insertList}) SELECT ${plan.selectList} FROM ${plan.sourceRef} WHERE ${onSource} LOCK IN SHARE MODE`,
+    `REPLACE INTO ${plan.shadowRef} (${plan.insertList}) SELECT ${plan.selectList} FROM ${plan.sourceRef} WHERE ${onSource} ${locking ? locking.skipLocked : 'LOCK IN SHARE MODE'}`,
   ];
 }
 
@@ -67,29 +97,48 @@ export async function applyUnderLock(conn: SqlRunner, plan: ApplyPlan, keys: rea
   for (const sql of applyStatements(plan, keys)) await conn.query(sql);
 }
 
-const RETRYABLE = new Set([1213, 1205]); // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
-export const MAX_ATTEMPTS = 5;
-
-function errno(err: unknown): number | undefined {
-  const n = (err as { errno?: unknown } | null)?.errno;
-  return typeof n === 'number' ? n : undefined;
-}
-
-/** One transaction per batch; deadlocks and lock wait timeouts roll back and retry with backoff. */
-export async function applyInTransaction(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
-  const statements = applyStatements(plan, keys);
-  for (let attempt = 1; ; attempt++) {
+/** One batch in one transaction (READ COMMITTED when the clauses are available), holding the gate. */
+async function applyOnce(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[], mode: LockMode): Promise<void> {
+  const statements = applyStatements(plan, keys, mode);
+  const run = async () => {
     try {
+      if (plan.locking) await conn.query(READ_COMMITTED_NEXT);
       await conn.query('START TRANSACTION');
       for (const sql of statements) await conn.query(sql);
       await conn.query('COMMIT');
-      return;
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
-      const code = errno(err);
-      if (code === undefined || !RETRYABLE.has(code)) throw err;
-      if (attempt >= MAX_ATTEMPTS) throw new ReplayFlushError(plan.shadowLabel, keys.length, attempt, { cause: err });
-      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt + Math.floor(Math.random() * 20)));
+      throw err;
+    }
+  };
+  await (plan.gate ? plan.gate.exclusive(run) : run());
+}
+
+/**
+ * Applies `keys` in transactions; a lock conflict rolls back, splits the batch in halves (one key
+ * at the end, which then waits for its row holding nothing else) and backs off; gives up with
+ * ReplayFlushError after `plan.conflictTimeoutMs` without progress.
+ */
+export async function applyInTransaction(
+  conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[], signal: AbortSignal = new AbortController().signal,
+): Promise<void> {
+  const backoff = new ConflictBackoff(`replay into ${plan.shadowLabel}`, { ...LOCK_RETRY_POLICY, timeoutMs: plan.conflictTimeoutMs }, signal);
+  const todo: Array<readonly KeyTuple[]> = [keys];
+  let attempts = 0;
+  while (todo.length > 0) {
+    const batch = todo[0]!;
+    const mode: LockMode = !plan.locking ? 'plain' : batch.length === 1 && backoff.attempts > 0 ? 'wait' : 'nowait';
+    attempts++;
+    try {
+      await applyOnce(conn, plan, batch, mode);
+      todo.shift();
+      backoff.progress();
+    } catch (err) {
+      if (!isLockConflict(err)) throw err;
+      if (batch.length > 1) todo.splice(0, 1, batch.slice(0, Math.ceil(batch.length / 2)), batch.slice(Math.ceil(batch.length / 2)));
+      await backoff.conflict(err).catch((e: unknown) => {
+        throw e instanceof ChunkRetryExhaustedError ? new ReplayFlushError(plan.shadowLabel, keys.length, attempts, { cause: err }) : e;
+      });
     }
   }
 }

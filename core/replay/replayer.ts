@@ -12,7 +12,7 @@ import {
 } from '../connection/connection.ts';
 import { asCancellation } from '../lifecycle/abort.ts';
 import { redactText } from '../lifecycle/redact.ts';
-import { applyInTransaction, applyPlan, applyUnderLock, type ApplyPlan, type SqlRunner } from './apply.ts';
+import { applyInTransaction, applyPlan, applyUnderLock, type ApplyPlan, type ApplyTuning, type SqlRunner } from './apply.ts';
 import { BOUNDARY_EVENTS, TransactionBoundaries, type StreamEvent } from './boundaries.ts';
 import { ddlChangingTable } from './ddl.ts';
 import { keyColumns, keyId, keyOfRow, type KeyColumn } from './keys.ts';
@@ -30,6 +30,8 @@ export interface ReplayOptions {
   serverId?: number;
   skipKey?: (key: KeyTuple) => boolean;
   batchSize?: number;
+  /** NOWAIT / SKIP LOCKED clauses and the shadow gate shared with the copier (see apply.ts). */
+  tuning?: ApplyTuning;
   log?: { debug(m: string): void; info(m: string): void; warn(m: string): void };
 }
 
@@ -77,7 +79,7 @@ export class BinlogReplayer implements AsyncDisposable {
   private constructor(opts: ReplayOptions) {
     if (opts.source.primaryKey.length === 0) throw new ReplayUsageError(`table ${opts.source.schema}.${opts.source.name} has no primary key; replay needs one`);
     this.#opts = opts;
-    this.#plan = applyPlan(opts.source, opts.shadow, opts.mapping);
+    this.#plan = applyPlan(opts.source, opts.shadow, opts.mapping, opts.tuning);
     this.#keyColumns = keyColumns(opts.source);
     this.#batchSize = Math.max(1, Math.floor(opts.batchSize ?? 1000));
     this.#boundaries = new TransactionBoundaries(opts.start);

@@ -8,6 +8,8 @@ import { currentBinlogPosition, queryRows } from '../connection/connection.ts';
 import { SluiceError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Copier } from '../copier/copier.ts';
+import { shareLocking } from '../copier/locking.ts';
+import { ShadowGate } from '../copier/shadow-gate.ts';
 import { BinlogReplayer } from '../replay/replayer.ts';
 import { createShadowTable, dropShadowTable, loadShadowTable, type ShadowTable } from '../shadow/shadow.ts';
 import { tableExists } from '../cutover/tables.ts';
@@ -57,6 +59,9 @@ export const preparePhase: Phase = {
     }
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);
     ctx.provide(Tokens.Shadow, { name: shadow.name, info: shadow.info, mapping: shadow.mapping });
+    // Copy and replay lock without waiting for the application, and never overlap on the shadow (core/copier/README.md).
+    const locking = shareLocking(ctx.resolve(Tokens.Flavor));
+    const gate = new ShadowGate();
     if (!state.copyDone) {
       const copySignal = AbortSignal.any([ctx.signal, state.stopCopy.signal]);
       const copyCtx = ctx.withSignal(copySignal); // a throttler waiting in beforeChunk wakes when the copy stops
@@ -66,6 +71,9 @@ export const preparePhase: Phase = {
         targetChunkMs: options.targetChunkMs,
         startAfter: state.resumeLowWatermark,
         signal: copySignal,
+        locking,
+        gate,
+        lockConflictTimeoutMs: options.lockConflictTimeout * 1000,
         beforeChunk: (chunk) => ctx.hooks.call(copyCtx, 'beforeChunk', chunk),
         afterChunk: (done) => ctx.hooks.call(copyCtx, 'afterChunk', done),
       });
@@ -79,6 +87,7 @@ export const preparePhase: Phase = {
       mapping: shadow.mapping,
       start,
       serverId: options.serverId,
+      tuning: { locking, gate },
       skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
