@@ -1,6 +1,6 @@
 /**
- * One chunk, copied whole or, after a lock conflict, in pieces: each conflict rolls back, halves
- * the piece (down to one row) and the copier's chunk size, and backs off; each piece that commits
+ * One chunk, copied whole or, after lock conflicts, in pieces: each conflict rolls back and backs
+ * off; every third one in a row halves the piece (down to one row) and the copier's chunk size; each piece that commits
  * lets the next one double again (up to the chunk size). Piece bounds are found on PRIMARY inside
  * the chunk, so the pieces partition the chunk's range exactly whatever is inserted meanwhile.
  * Retries are bounded by time without progress (ConflictBackoff), not by a count.
@@ -52,8 +52,11 @@ export async function copyAdaptively(
       });
     } catch (err) {
       if (!isLockConflict(err)) throw err;
-      pieceRows = Math.max(1, Math.floor((pieceRows ?? how.sizer.size) / 2));
-      how.sizer.conflict();
+      // Application transactions are short: retry the same piece twice, then halve it.
+      if (backoff.attempts % 3 === 2) {
+        pieceRows = Math.max(1, Math.floor((pieceRows ?? how.sizer.size) / 2));
+        how.sizer.conflict();
+      }
       await backoff.conflict(err);
       continue;
     }

@@ -18,7 +18,7 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_LOCK_CONFLICT_TIMEOUT_MS = 300_000;
-export const LOCK_RETRY_POLICY: RetryPolicy = { timeoutMs: DEFAULT_LOCK_CONFLICT_TIMEOUT_MS, baseMs: 20, maxMs: 2000 };
+export const LOCK_RETRY_POLICY: RetryPolicy = { timeoutMs: DEFAULT_LOCK_CONFLICT_TIMEOUT_MS, baseMs: 1, maxMs: 20 };
 
 /** Backoff before attempt `attempt + 1` (attempt counts from 1): base·2^(attempt-1), capped, ±25% jitter. */
 export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'maxMs'>, random: () => number = Math.random): number {

@@ -1,14 +1,14 @@
 /**
  * Makes the shadow rows equal to the source rows for a batch of keys (keyed re-select with a
  * locking read, see README.md):
- *   1. SELECT pk FROM source WHERE pk IN (…) LOCK IN SHARE MODE NOWAIT  -- source rows locked first
+ *   1. SELECT pk FROM source WHERE pk IN (…) LOCK IN SHARE MODE   -- source rows locked first
  *   2. DELETE FROM shadow WHERE pk IN (…)
- *   3. REPLACE INTO shadow (target) SELECT source FROM source WHERE pk IN (…) LOCK IN SHARE MODE SKIP LOCKED
- * In READ COMMITTED, holding the shadow gate exclusively (core/copier/shadow-gate.ts). NOWAIT: a
- * batch never waits for the application while holding locks it may want; a refused batch is
- * split in halves and retried after a backoff (a single key then waits, holding nothing else).
- * SKIP LOCKED can only skip a row that appeared after step 1: its change commits later than this
- * flush's target position, so a later flush applies it. See core/copier/README.md, "Deadlocks".
+ *   3. REPLACE INTO shadow (target) SELECT source FROM source WHERE pk IN (…) LOCK IN SHARE MODE
+ * holding the shadow gate exclusively when one is given (core/copier/shadow-gate.ts). With
+ * `tuning.locking` (not enabled by the engine, see core/copier/README.md "Deadlocks"), 1 uses NOWAIT
+ * and 3 SKIP LOCKED, in READ COMMITTED: 3 then only skips a row that appeared after 1, whose
+ * change commits later than this flush's target position; a single key then waits in 1.
+ * A conflict halves the keys per transaction (BatchSizer, learned across flushes).
  * (REPLACE, not INSERT: with a UNIQUE index besides the PK, a shadow row of another key can still
  * hold the unique value this row now has — a stale row whose own change is pending — see README.md.)
  * In one transaction, retried on deadlock / lock wait timeout; or, under the cutover's
@@ -43,6 +43,8 @@ export interface ApplyPlan {
   readonly gate: ShadowGate | undefined;
   /** Give a batch up after lock conflicts without progress for this long. */
   readonly conflictTimeoutMs: number;
+  /** Keys per transaction under contention (mutable, shared by the flushes of one replayer). */
+  readonly batch: BatchSizer;
 }
 
 export interface ApplyTuning {
@@ -75,6 +77,7 @@ export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapp
     locking: tuning.locking ?? null,
     gate: tuning.gate,
     conflictTimeoutMs: tuning.conflictTimeoutMs ?? REPLAY_CONFLICT_TIMEOUT_MS,
+    batch: new BatchSizer(),
   };
 }
 
@@ -114,16 +117,34 @@ async function applyOnce(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTup
   await (plan.gate ? plan.gate.exclusive(run) : run());
 }
 
+/** Keys per replay transaction, learned across flushes: halved by each lock conflict, grown 1.5x by each success. */
+export class BatchSizer {
+  current = Number.POSITIVE_INFINITY;
+  conflict(failed: number): void {
+    this.current = Math.max(1, Math.floor(failed / 2));
+  }
+  success(done: number): void {
+    if (Number.isFinite(this.current)) this.current = Math.min(100_000, Math.max(this.current, Math.ceil(done * 1.5)));
+  }
+}
+
+function slices(keys: readonly KeyTuple[], size: number): Array<readonly KeyTuple[]> {
+  const n = Number.isFinite(size) ? Math.max(1, Math.floor(size)) : keys.length;
+  const out: Array<readonly KeyTuple[]> = [];
+  for (let i = 0; i < keys.length; i += n) out.push(keys.slice(i, i + n));
+  return out;
+}
+
 /**
- * Applies `keys` in transactions; a lock conflict rolls back, splits the batch in halves (one key
- * at the end, which then waits for its row holding nothing else) and backs off; gives up with
- * ReplayFlushError after `plan.conflictTimeoutMs` without progress.
+ * Applies `keys` in transactions of `plan.batch.current` keys; a lock conflict rolls back, halves
+ * the size (one key at the end, which then waits for its row holding nothing else) and backs off;
+ * gives up with ReplayFlushError after `plan.conflictTimeoutMs` without progress.
  */
 export async function applyInTransaction(
   conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[], signal: AbortSignal = new AbortController().signal,
 ): Promise<void> {
   const backoff = new ConflictBackoff(`replay into ${plan.shadowLabel}`, { ...LOCK_RETRY_POLICY, timeoutMs: plan.conflictTimeoutMs }, signal);
-  const todo: Array<readonly KeyTuple[]> = [keys];
+  const todo = slices(keys, plan.batch.current);
   let attempts = 0;
   while (todo.length > 0) {
     const batch = todo[0]!;
@@ -133,9 +154,13 @@ export async function applyInTransaction(
       await applyOnce(conn, plan, batch, mode);
       todo.shift();
       backoff.progress();
+      plan.batch.success(batch.length);
     } catch (err) {
       if (!isLockConflict(err)) throw err;
-      if (batch.length > 1) todo.splice(0, 1, batch.slice(0, Math.ceil(batch.length / 2)), batch.slice(Math.ceil(batch.length / 2)));
+      if (batch.length > 1) {
+        plan.batch.conflict(batch.length);
+        todo.splice(0, 1, ...slices(batch, plan.batch.current));
+      }
       await backoff.conflict(err).catch((e: unknown) => {
         throw e instanceof ChunkRetryExhaustedError ? new ReplayFlushError(plan.shadowLabel, keys.length, attempts, { cause: err }) : e;
       });

@@ -59,9 +59,10 @@ export const preparePhase: Phase = {
     }
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);
     ctx.provide(Tokens.Shadow, { name: shadow.name, info: shadow.info, mapping: shadow.mapping });
-    // Copy and replay lock without waiting for the application, and never overlap on the shadow (core/copier/README.md).
+    // Copy and replay lock without waiting for the application; with an AUTO_INCREMENT column they never
+    // overlap on the shadow (its AUTO-INC lock), see core/copier/README.md.
     const locking = shareLocking(ctx.resolve(Tokens.Flavor));
-    const gate = new ShadowGate();
+    const gate = shadow.info.autoIncrement !== null ? new ShadowGate() : undefined;
     if (!state.copyDone) {
       const copySignal = AbortSignal.any([ctx.signal, state.stopCopy.signal]);
       const copyCtx = ctx.withSignal(copySignal); // a throttler waiting in beforeChunk wakes when the copy stops
@@ -87,7 +88,7 @@ export const preparePhase: Phase = {
       mapping: shadow.mapping,
       start,
       serverId: options.serverId,
-      tuning: { locking, gate },
+      tuning: { gate }, // replay keeps blocking locking reads: NOWAIT refusals on its (hot) keys made it fall behind a busy table
       skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
