@@ -4,11 +4,9 @@
  *   1. SELECT pk FROM source WHERE pk IN (…) LOCK IN SHARE MODE   -- source rows locked first
  *   2. DELETE FROM shadow WHERE pk IN (…)
  *   3. REPLACE INTO shadow (target) SELECT source FROM source WHERE pk IN (…) LOCK IN SHARE MODE
- * holding the shadow gate exclusively when one is given (core/copier/shadow-gate.ts). With
- * `tuning.locking` (not enabled by the engine, see core/copier/README.md "Deadlocks"), 1 uses NOWAIT
- * and 3 SKIP LOCKED, in READ COMMITTED: 3 then only skips a row that appeared after 1, whose
- * change commits later than this flush's target position; a single key then waits in 1.
- * A conflict halves the keys per transaction (BatchSizer, learned across flushes).
+ * holding the shadow gate exclusively when one is given (core/copier/shadow-gate.ts: copy and
+ * replay never have transactions open on the shadow at once, so they cannot deadlock on its
+ * AUTO-INC lock). A conflict halves the keys per transaction (BatchSizer, learned across flushes).
  * (REPLACE, not INSERT: with a UNIQUE index besides the PK, a shadow row of another key can still
  * hold the unique value this row now has — a stale row whose own change is pending — see README.md.)
  * In one transaction, retried on deadlock / lock wait timeout; or, under the cutover's
@@ -19,7 +17,7 @@ import type { KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { keyColumns, keyPredicate, type KeyColumn } from './keys.ts';
 import { ReplayFlushError } from './errors.ts';
-import { READ_COMMITTED_NEXT, isLockConflict, type ShareLocking } from '../copier/locking.ts';
+import { isLockConflict } from '../copier/locking.ts';
 import { ConflictBackoff, LOCK_RETRY_POLICY } from '../copier/retry.ts';
 import type { ShadowGate } from '../copier/shadow-gate.ts';
 import { ChunkRetryExhaustedError } from '../copier/errors.ts';
@@ -38,8 +36,6 @@ export interface ApplyPlan {
   readonly shadowKeyRefs: readonly string[];
   readonly selectList: string;
   readonly insertList: string;
-  /** NOWAIT / SKIP LOCKED clauses, or null (plain blocking locking reads). */
-  readonly locking: ShareLocking | null;
   readonly gate: ShadowGate | undefined;
   /** Give a batch up after lock conflicts without progress for this long. */
   readonly conflictTimeoutMs: number;
@@ -48,7 +44,6 @@ export interface ApplyPlan {
 }
 
 export interface ApplyTuning {
-  locking?: ShareLocking | null;
   gate?: ShadowGate;
   conflictTimeoutMs?: number;
 }
@@ -74,24 +69,19 @@ export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapp
     shadowKeyRefs: shadowKey.map(id),
     selectList: mapping.source.map(id).join(', '),
     insertList: mapping.target.map(id).join(', '),
-    locking: tuning.locking ?? null,
     gate: tuning.gate,
     conflictTimeoutMs: tuning.conflictTimeoutMs ?? REPLAY_CONFLICT_TIMEOUT_MS,
     batch: new BatchSizer(),
   };
 }
 
-/** 'plain': blocking locking reads (under the cutover lock, old servers); 'nowait'; 'wait': a blocking first read, then SKIP LOCKED. */
-export type LockMode = 'plain' | 'nowait' | 'wait';
-
-export function applyStatements(plan: ApplyPlan, keys: readonly KeyTuple[], mode: LockMode = 'plain'): [lock: string, del: string, insert: string] {
+export function applyStatements(plan: ApplyPlan, keys: readonly KeyTuple[]): [lock: string, del: string, insert: string] {
   const onSource = keyPredicate(plan.sourceKeyRefs, plan.keyColumns, keys);
   const onShadow = keyPredicate(plan.shadowKeyRefs, plan.keyColumns, keys);
-  const locking = mode === 'plain' ? null : plan.locking;
   return [
-    `SELECT ${plan.sourceKeyRefs.join(', ')} FROM ${plan.sourceRef} WHERE ${onSource} ${mode === 'nowait' && locking ? locking.nowait : 'LOCK IN SHARE MODE'}`,
+    `SELECT ${plan.sourceKeyRefs.join(', ')} FROM ${plan.sourceRef} WHERE ${onSource} LOCK IN SHARE MODE`,
     `DELETE FROM ${plan.shadowRef} WHERE ${onShadow}`,
-    `REPLACE INTO ${plan.shadowRef} (${plan.insertList}) SELECT ${plan.selectList} FROM ${plan.sourceRef} WHERE ${onSource} ${locking ? locking.skipLocked : 'LOCK IN SHARE MODE'}`,
+    `REPLACE INTO ${plan.shadowRef} (${plan.insertList}) SELECT ${plan.selectList} FROM ${plan.sourceRef} WHERE ${onSource} LOCK IN SHARE MODE`,
   ];
 }
 
@@ -100,12 +90,11 @@ export async function applyUnderLock(conn: SqlRunner, plan: ApplyPlan, keys: rea
   for (const sql of applyStatements(plan, keys)) await conn.query(sql);
 }
 
-/** One batch in one transaction (READ COMMITTED when the clauses are available), holding the gate. */
-async function applyOnce(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[], mode: LockMode): Promise<void> {
-  const statements = applyStatements(plan, keys, mode);
+/** One batch in one transaction, holding the gate. */
+async function applyOnce(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
+  const statements = applyStatements(plan, keys);
   const run = async () => {
     try {
-      if (plan.locking) await conn.query(READ_COMMITTED_NEXT);
       await conn.query('START TRANSACTION');
       for (const sql of statements) await conn.query(sql);
       await conn.query('COMMIT');
@@ -137,7 +126,7 @@ function slices(keys: readonly KeyTuple[], size: number): Array<readonly KeyTupl
 
 /**
  * Applies `keys` in transactions of `plan.batch.current` keys; a lock conflict rolls back, halves
- * the size (one key at the end, which then waits for its row holding nothing else) and backs off;
+ * the size (down to one key) and backs off;
  * gives up with ReplayFlushError after `plan.conflictTimeoutMs` without progress.
  */
 export async function applyInTransaction(
@@ -148,10 +137,9 @@ export async function applyInTransaction(
   let attempts = 0;
   while (todo.length > 0) {
     const batch = todo[0]!;
-    const mode: LockMode = !plan.locking ? 'plain' : batch.length === 1 && backoff.attempts > 0 ? 'wait' : 'nowait';
     attempts++;
     try {
-      await applyOnce(conn, plan, batch, mode);
+      await applyOnce(conn, plan, batch);
       todo.shift();
       backoff.progress();
       plan.batch.success(batch.length);

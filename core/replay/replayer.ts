@@ -30,7 +30,7 @@ export interface ReplayOptions {
   serverId?: number;
   skipKey?: (key: KeyTuple) => boolean;
   batchSize?: number;
-  /** NOWAIT / SKIP LOCKED clauses and the shadow gate shared with the copier (see apply.ts). */
+  /** The shadow gate shared with the copier (see apply.ts). */
   tuning?: ApplyTuning;
   log?: { debug(m: string): void; info(m: string): void; warn(m: string): void };
 }

@@ -88,7 +88,7 @@ export const preparePhase: Phase = {
       mapping: shadow.mapping,
       start,
       serverId: options.serverId,
-      tuning: { gate }, // replay keeps blocking locking reads: NOWAIT refusals on its (hot) keys made it fall behind a busy table
+      tuning: { gate },
       skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
