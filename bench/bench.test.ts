@@ -88,6 +88,8 @@ test('load summaries count errors by kind and windows select by due time', () =>
   assert.equal(all.ops, 6);
   assert.equal(all.max, 300);
   assert.equal(all.errors, 3);
+  assert.equal(all.deadlocks, 1);
+  assert.equal(all.lockWaits, 0);
   assert.deepEqual(all.errorKinds[0], { error: 'ER_NO_SUCH_TABLE: x', count: 2 });
   const w = summarize(within(samples, 25, 45));
   assert.equal(w.ops, 2);
@@ -134,7 +136,7 @@ test('the buffer pool grows with the table and never goes under 1 GiB', () => {
 test('aggregate and cells: medians with ranges, failures and errors kept apart', () => {
   const run = (ms: number, ok = true, errors = 0): ToolRun => ({
     tool: 'pt-osc', mode: 'loaded', repeat: 0, ok, endToEndMs: ms, copyMs: ms / 2, ...(ok ? {} : { error: 'exited 1' }),
-    load: { ops: 10, p50: 1, p99: ms / 100, max: ms / 50, errors, errorKinds: errors ? [{ error: 'ER_NO_SUCH_TABLE: gone', count: errors }] : [] },
+    load: { ops: 10, p50: 1, p99: ms / 100, max: ms / 50, errors, deadlocks: 0, lockWaits: errors, errorKinds: errors ? [{ error: 'ER_NO_SUCH_TABLE: gone', count: errors }] : [] },
   });
   const a = aggregate([run(1000, true, 2), run(3000, true, 1), run(2000), run(9999, false)], 'pt-osc', 'loaded');
   assert.equal(a.ok, 3);

@@ -82,7 +82,7 @@ async function runOne(input: ComparisonInput, tool: ToolName, mode: Mode, repeat
   const secs = run.endToEndMs !== undefined ? `${(run.endToEndMs / 1000).toFixed(2)} s` : 'failed';
   input.log(`${label}: ${secs}${run.copyMs !== undefined ? `, copy ${(run.copyMs / 1000).toFixed(2)} s` : ''}` +
     `${run.cutoverLockMs !== undefined ? `, lock ${run.cutoverLockMs} ms` : ''}${run.peakRssKb ? `, RSS ${Math.round(run.peakRssKb / 1024)} MB` : ''}` +
-    `${run.load ? `, load p99 ${run.load.p99} ms, ${run.load.errors} errors` : ''}${run.verified === false ? ', RESULT DIFFERS FROM SEED' : ''}${run.error ? ` — ${run.error}` : ''}`);
+    `${run.load ? `, load p99 ${run.load.p99} ms, ${run.load.errors} errors (${run.load.deadlocks} deadlocks, ${run.load.lockWaits} lock waits)` : ''}${run.verified === false ? ', RESULT DIFFERS FROM SEED' : ''}${run.error ? ` — ${run.error}` : ''}`);
   return run;
 }
 

@@ -19,6 +19,9 @@ export interface LoadSummary {
   p99: number;
   max: number;
   errors: number;
+  /** Of those, the application's deadlocks (ER_LOCK_DEADLOCK, 1213) and lock wait timeouts (ER_LOCK_WAIT_TIMEOUT, 1205): goal 0. */
+  deadlocks: number;
+  lockWaits: number;
   /** Error count by "CODE: message", most frequent first (at most 5). */
   errorKinds: Array<{ error: string; count: number }>;
 }
@@ -33,6 +36,8 @@ export function summarize(samples: readonly Sample[]): LoadSummary {
     p99: percentile(lat, 99),
     max: lat.length ? lat.reduce((a, b) => Math.max(a, b), -Infinity) : Number.NaN,
     errors: samples.filter((s) => s.error).length,
+    deadlocks: samples.filter((s) => s.error?.startsWith('ER_LOCK_DEADLOCK')).length,
+    lockWaits: samples.filter((s) => s.error?.startsWith('ER_LOCK_WAIT_TIMEOUT')).length,
     errorKinds: [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([error, count]) => ({ error, count })),
   };
 }

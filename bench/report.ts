@@ -53,8 +53,10 @@ export interface ToolStats {
   p50?: Spread;
   p99?: Spread;
   max?: Spread;
-  /** Load errors summed over the repeats. */
+  /** Load errors summed over the repeats; of those, deadlocks and lock wait timeouts. */
   errors?: number;
+  deadlocks?: number;
+  lockWaits?: number;
   errorKinds: string[];
   unverified: number;
   failures: string[];
@@ -74,6 +76,8 @@ export function aggregate(runs: readonly ToolRun[], tool: ToolName, mode: Mode):
     p99: spread(loads.map((l) => l.p99)),
     max: spread(loads.map((l) => l.max)),
     errors: loads.length ? loads.reduce((n, l) => n + l.errors, 0) : undefined,
+    deadlocks: loads.length ? loads.reduce((n, l) => n + (l.deadlocks ?? 0), 0) : undefined,
+    lockWaits: loads.length ? loads.reduce((n, l) => n + (l.lockWaits ?? 0), 0) : undefined,
     errorKinds: [...new Set(loads.flatMap((l) => l.errorKinds.map((k) => k.error)))],
     unverified: ok.filter((r) => r.verified === false).length,
     failures: mine.filter((r) => !r.ok).map((r) => r.error ?? 'failed'),
@@ -122,12 +126,12 @@ export function renderMarkdown(input: ReportInput): string {
   out.push(`- **Load** (loaded runs): a separate process, one connection, ${input.loadRate} writes/s (50% insert, 35% update, 15% delete by random id), latency measured from when each write was due; counted while the tool runs and ${LOAD_TAIL_MS / 1000} s after.`);
   out.push(`- **Repeats:** ${input.repeats} per tool and mode, tool order rotated each repeat; cells are median (min–max). Sluice ran as the ${input.sluiceCli}.`);
   out.push('');
-  out.push('| tool | mode | ok | end to end (s) | copy phase (s) | replay (row events/s) | cutover lock (ms) | peak RSS (MB) | load p50 (ms) | load p99 (ms) | load max (ms) | load errors |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push('| tool | mode | ok | end to end (s) | copy phase (s) | replay (row events/s) | cutover lock (ms) | peak RSS (MB) | load p50 (ms) | load p99 (ms) | load max (ms) | load errors | of which deadlocks / lock waits |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of stats) {
     const replayCell = s.tool === 'sluice' ? (s.mode === 'idle' ? cell(rep, 1, 0) : '(idle step)') : s.tool === 'pt-osc' ? 'in triggers' : '—';
     const lockCell = s.tool === 'alter-copy' ? `${cell(s.lock, 1, 0)} (whole run)` : s.tool === 'insert-select' ? '—' : cell(s.lock, 1, 0);
-    out.push(`| ${TOOL_LABEL[s.tool]} | ${s.mode} | ${s.ok}/${s.runs} | ${cell(s.endToEnd, 0.001, 2)} | ${cell(s.copy, 0.001, 2)} | ${replayCell} | ${lockCell} | ${cell(s.rss, 1, 0)} | ${cell(s.p50, 1, 0)} | ${cell(s.p99, 1, 0)} | ${cell(s.max, 1, 0)} | ${s.errors ?? '—'} |`);
+    out.push(`| ${TOOL_LABEL[s.tool]} | ${s.mode} | ${s.ok}/${s.runs} | ${cell(s.endToEnd, 0.001, 2)} | ${cell(s.copy, 0.001, 2)} | ${replayCell} | ${lockCell} | ${cell(s.rss, 1, 0)} | ${cell(s.p50, 1, 0)} | ${cell(s.p99, 1, 0)} | ${cell(s.max, 1, 0)} | ${s.errors ?? '—'} | ${s.errors === undefined ? '—' : `${s.deadlocks ?? 0} / ${s.lockWaits ?? 0}`} |`);
   }
   const phaseLine = phaseBreakdown(result.runs, input.modes);
   if (phaseLine) out.push('', phaseLine);
@@ -149,6 +153,7 @@ export function renderMarkdown(input: ReportInput): string {
   out.push(`- Replay ≥ 20,000 row events/s: **${rep ? num(rep.median, 0) : 'not measured'}**${rep ? ` (${input.replayRows.toLocaleString('en-US')}-row UPDATE; commit → applied; min–max ${num(rep.min, 0)}–${num(rep.max, 0)})` : ''}`);
   const recv = spread(result.replay.filter((x) => x.ok).map((x) => x.receivedPerSec));
   if (recv) out.push(`  - of which receiving and decoding (commit → all ${input.replayRows.toLocaleString('en-US')} events received): ${num(recv.median, 0)} row events/s`);
+  if (sll?.errors !== undefined) out.push(`- Application deadlocks and lock wait timeouts under Sluice's loaded runs = 0: **${sll.deadlocks ?? 0} deadlocks, ${sll.lockWaits ?? 0} lock waits** (${sll.errors} load errors in all)`);
   out.push(`- Cutover lock ≤ 500 ms: **${cell(sl?.lock, 1, 0)} ms** idle, **${cell(sll?.lock, 1, 0)} ms** loaded`);
   out.push(`- Peak RSS < 200 MB: **${cell(sl?.rss, 1, 0)} MB** idle, **${cell(sll?.rss, 1, 0)} MB** loaded (flatness across sizes: \`npm run bench -- --scale\`, bench/results/scale.md)`);
   const notes: string[] = [];

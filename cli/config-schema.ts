@@ -86,6 +86,7 @@ export const configSchema = z.strictObject({
   cutoverAttempts: whole(1).optional(),
   progressIntervalMs: whole(1).optional(),
   reconnectTimeout: whole(1).optional(),
+  lockConflictTimeout: whole(1).optional(),
   sqlMode: z.string().optional(),
   timeZone: z.string().optional(),
   serverId: whole(1).optional(),

@@ -30,6 +30,7 @@ Migration:
   --keep-old-table         keep the original table as _<table>_old (default: dropped)
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy (default: try native first)
   --cutover-attempts N     cutover retries (default ${D.cutoverAttempts})
+  --lock-conflict-timeout S  fail a copy chunk only after S seconds of lock conflicts without progress (default ${D.lockConflictTimeout})
   --sql-mode MODES         sql_mode the server judges the ALTER under, as your sessions would (default: the server's global one)
   --time-zone TZ           time zone of DATETIME/TIMESTAMP conversions, as your sessions (default: the server's global one)
   --reconnect-timeout S    how long a lost server or binlog stream is waited for before the run fails, keeping its checkpoint (default ${D.reconnectTimeout})
@@ -102,7 +103,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
-        'cutover-attempts': { type: 'string' }, 'reconnect-timeout': { type: 'string' },
+        'cutover-attempts': { type: 'string' }, 'reconnect-timeout': { type: 'string' }, 'lock-conflict-timeout': { type: 'string' },
         'sql-mode': { type: 'string' }, 'time-zone': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
         'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
         'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
@@ -152,6 +153,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   set('reconnectTimeout', intFlag('reconnect-timeout', values['reconnect-timeout']));
   set('sqlMode', values['sql-mode']);
   set('timeZone', values['time-zone']);
+  set('lockConflictTimeout', intFlag('lock-conflict-timeout', values['lock-conflict-timeout']));
   set('deferCutover', values['defer-cutover']);
   set('keepOldTable', values['keep-old-table']);
   if (values['no-native']) overrides.tryNative = false;
@@ -206,7 +208,7 @@ const FLAG_PATHS: Record<string, string> = {
   database: 'connection.database', socket: 'connection.socketPath', 'ssl-mode': 'connection.ssl.mode',
   'ssl-ca': 'connection.ssl.ca', 'ssl-cert': 'connection.ssl.cert', 'ssl-key': 'connection.ssl.key',
   statement: 'statement', threads: 'threads', 'target-chunk-time': 'targetChunkMs', 'lock-wait-timeout': 'lockWaitTimeout',
-  'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
+  'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'lock-conflict-timeout': 'lockConflictTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
   'no-native': 'tryNative', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
   'checkpoint-max-age': 'checkpoint.maxAge', 'max-load': 'throttle.maxLoad', 'critical-load': 'throttle.criticalLoad',
   replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',

@@ -20,6 +20,8 @@ export interface MigrationOptions {
   keepOldTable?: boolean;
   /** Try ALGORITHM=INSTANT (and NOCOPY/INPLACE for metadata-only changes) first (default true). */
   tryNative?: boolean;
+  /** Seconds a copy chunk may keep meeting lock conflicts without progress before the run fails (default 300). */
+  lockConflictTimeout?: number;
   /** Cutover attempts before giving up (default 5). */
   cutoverAttempts?: number;
   /** How often progress is reported to listeners and the `progress` hook, in ms (default 1000). */
@@ -61,6 +63,7 @@ export const ENGINE_DEFAULTS = {
   cutoverAttempts: 5,
   progressIntervalMs: 1000,
   reconnectTimeout: DEFAULT_RECONNECT_SECONDS,
+  lockConflictTimeout: 300,
 } as const;
 
 function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
@@ -100,6 +103,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     deferCutover: options.deferCutover ?? d.deferCutover,
     keepOldTable: options.keepOldTable ?? d.keepOldTable,
     tryNative: options.tryNative ?? d.tryNative,
+    lockConflictTimeout: positiveInt('lockConflictTimeout', options.lockConflictTimeout, d.lockConflictTimeout, 86_400, '--lock-conflict-timeout'),
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
     reconnectTimeout: positiveInt('reconnectTimeout', options.reconnectTimeout, d.reconnectTimeout, 86_400, 'reconnectTimeout'),
     progressIntervalMs: positiveInt('progressIntervalMs', options.progressIntervalMs, d.progressIntervalMs, 3_600_000, 'progressIntervalMs'),

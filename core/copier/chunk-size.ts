@@ -7,6 +7,11 @@
 export interface ChunkSample {
   readonly rows: number;
   readonly ms: number;
+  /**
+   * The rows the chunk was cut for. A chunk with far fewer (a sparse key range, the end of the
+   * table) says little about the time per row: its time is mostly the fixed cost of a chunk.
+   */
+  readonly requested?: number;
 }
 
 export interface ChunkSizeLimits {
@@ -58,8 +63,14 @@ export class ChunkSizer {
     return this.#size;
   }
 
+  /** A lock conflict: halve the size at once (busy rows favour small, short transactions). */
+  conflict(): void {
+    this.#size = Math.max(CHUNK_SIZE_LIMITS.min, Math.floor(this.#size / 2));
+  }
+
   record(sample: ChunkSample): void {
     if (sample.rows <= 0) return;
+    if (sample.requested !== undefined && sample.rows < sample.requested / 2) return;
     this.#samples.push(sample);
     if (this.#samples.length > this.window) this.#samples.shift();
     this.#size = nextChunkSize(this.#size, this.#samples, this.targetMs);

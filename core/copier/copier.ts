@@ -1,23 +1,26 @@
 /**
  * The copier: `threads` workers, each on its own pool connection, pull chunks from one chunker
- * (bound computation serialized) and copy them with copyChunk, retrying lock conflicts. Chunk
- * size adapts to `targetChunkMs`. Progress is exposed as a low watermark (contiguous finished
- * chunks) and a high watermark (highest bound dispatched). run() settles only after every query
- * it started has settled.
+ * (bound computation serialized) and copy them (adaptive-copy.ts: whole, or in shrinking pieces
+ * after lock conflicts, retried for a bounded time). Chunk size adapts to `targetChunkMs`.
+ * Progress is exposed as a low watermark (contiguous finished chunks) and a high watermark
+ * (highest bound dispatched). run() settles only after every query it started has settled.
  */
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { asCancellation, throwIfAborted } from '../lifecycle/abort.ts';
+import { serverFlavor } from '../connection/connection.ts';
 import { isCancellation } from '../errors.ts';
 import type { ChunkDone, ChunkInfo, KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import type { Chunker } from './chunker.ts';
 import { ChunkSizer } from './chunk-size.ts';
-import { copyChunk } from './copy-chunk.ts';
+import { copyAdaptively, type AdaptiveCopy } from './adaptive-copy.ts';
 import { CopierSetupError } from './errors.ts';
 import { IntRangeChunker } from './int-chunker.ts';
 import { hasIntegerKey, parseIntKey } from './keys.ts';
 import { KeysetChunker } from './keyset-chunker.ts';
-import { withLockRetry } from './retry.ts';
+import { shareLocking, type ShareLocking } from './locking.ts';
+import { ConflictBackoff, LOCK_RETRY_POLICY } from './retry.ts';
+import { ShadowGate } from './shadow-gate.ts';
 import { planCopyStatement, type CopyStatementPlan } from './statement.ts';
 import { LowWatermark } from './watermark.ts';
 
@@ -40,6 +43,14 @@ export interface CopierOptions {
   /** Awaited before each chunk (the throttler waits here). */
   beforeChunk?: (chunk: ChunkInfo) => Promise<void>;
   afterChunk?: (done: ChunkDone) => Promise<void>;
+  /** NOWAIT / SKIP LOCKED clauses (see locking.ts); undefined: detected from the server at run(). */
+  locking?: ShareLocking | null;
+  /** Shared with replay (see shadow-gate.ts); the copier makes its own when none is given. */
+  gate?: ShadowGate;
+  /** Give a chunk up after lock conflicts without progress for this long (default 5 min). */
+  lockConflictTimeoutMs?: number;
+  /** Each piece of a chunk before it is copied (tests). */
+  onPiece?: AdaptiveCopy['onPiece'];
 }
 
 /** PK types whose values do not read back exactly or do not compare in index order. */
@@ -59,7 +70,9 @@ export class Copier {
   /** True when the PK is a single integer column, so JS can compare keys exactly (BigInt); only then may replay skip keys above highWatermark. */
   readonly comparableKeys: boolean;
   readonly #opts: CopierOptions;
-  readonly #plan: CopyStatementPlan;
+  #plan: CopyStatementPlan;
+  /** Copy transactions hold it shared, replay batches exclusively. */
+  readonly gate: ShadowGate;
   readonly #chunker: Chunker;
   readonly #sizer: ChunkSizer;
   readonly #low: LowWatermark;
@@ -69,6 +82,7 @@ export class Copier {
   #stopping = false;
   #failure: { error: unknown; cancelled: boolean } | null = null;
   #bounds: Promise<unknown> = Promise.resolve();
+  #detected = false;
 
   constructor(opts: CopierOptions) {
     if (!Number.isInteger(opts.threads) || opts.threads < 1) {
@@ -78,7 +92,11 @@ export class Copier {
       throw new CopierSetupError(`targetChunkMs must be a positive number of milliseconds (got ${opts.targetChunkMs})`);
     }
     this.#opts = opts;
-    this.#plan = planCopyStatement(opts.source, opts.shadow, opts.mapping);
+    this.#plan = planCopyStatement(opts.source, opts.shadow, opts.mapping, opts.locking ?? null);
+    this.gate = opts.gate ?? new ShadowGate();
+    if (opts.lockConflictTimeoutMs !== undefined && !(opts.lockConflictTimeoutMs > 0)) {
+      throw new CopierSetupError(`lockConflictTimeoutMs must be a positive number of milliseconds (got ${opts.lockConflictTimeoutMs})`);
+    }
     checkKeyColumns(opts.source);
     this.comparableKeys = hasIntegerKey(opts.source);
     this.#chunker = this.comparableKeys
@@ -138,21 +156,33 @@ export class Copier {
     if (this.#failure) throw this.#failure.error;
   }
 
+  get #retryPolicy() {
+    const timeoutMs = this.#opts.lockConflictTimeoutMs ?? LOCK_RETRY_POLICY.timeoutMs;
+    return { ...LOCK_RETRY_POLICY, timeoutMs };
+  }
+
   #fail(error: unknown): void {
     this.#stopping = true;
     this.#failure ??= { error, cancelled: this.#opts.signal.aborted || isCancellation(error) };
   }
 
-  /** The next chunk, computed under a lock so bounds are handed out in key order. */
-  #dispatch(conn: PoolConnection): Promise<ChunkInfo | null> {
+  /** The next chunk and the row count it was cut for, computed under a lock so bounds are handed out in key order. */
+  #dispatch(conn: PoolConnection): Promise<{ chunk: ChunkInfo; requested: number } | null> {
     const next = this.#bounds.then(async () => {
       if (this.#stopping) return null;
-      const chunk = await this.#chunker.next(conn, this.#sizer.size);
+      if (this.#opts.locking === undefined && !this.#detected) {
+        // NOWAIT / SKIP LOCKED clauses by server version, read once on a worker's connection.
+        const { source, shadow, mapping } = this.#opts;
+        this.#plan = planCopyStatement(source, shadow, mapping, shareLocking(await serverFlavor(conn)));
+        this.#detected = true;
+      }
+      const requested = this.#sizer.size;
+      const chunk = await this.#chunker.next(conn, requested);
       if (chunk) {
         this.#low.dispatched(chunk);
         this.#high = chunk.upper ?? 'all';
       }
-      return chunk;
+      return chunk ? { chunk, requested } : null;
     });
     this.#bounds = next.catch(() => undefined);
     return next;
@@ -166,18 +196,16 @@ export class Copier {
       conn = await pool.getConnection();
       const c = conn;
       for (;;) {
-        const chunk = await this.#dispatch(c);
-        if (!chunk) return;
+        const next = await this.#dispatch(c);
+        if (!next) return;
+        const { chunk, requested } = next;
         if (beforeChunk) await beforeChunk(chunk);
         if (this.#stopping) return;
-        let started = 0;
-        const rows = await withLockRetry(`chunk ${chunk.index} of ${this.#opts.source.name}`, () => {
-          started = performance.now(); // time the successful attempt only, not the backoff
-          return copyChunk(c, this.#plan, chunk);
-        }, signal);
-        const ms = performance.now() - started;
+        const backoff = new ConflictBackoff(`chunk ${chunk.index} of ${this.#opts.source.name}`, this.#retryPolicy, signal);
+        const how: AdaptiveCopy = { table: this.#opts.source, plan: this.#plan, sizer: this.#sizer, gate: this.gate, onPiece: this.#opts.onPiece };
+        const { rows, ms } = await copyAdaptively(c, chunk, how, backoff);
         this.#rows += rows;
-        this.#sizer.record({ rows, ms });
+        this.#sizer.record({ rows, ms, requested });
         this.#chunker.observe(chunk, rows);
         this.#low.finished(chunk.index);
         if (afterChunk) await afterChunk({ ...chunk, rows, ms });

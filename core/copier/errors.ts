@@ -44,13 +44,14 @@ export class UniqueIndexViolationError extends SluiceError {
   }
 }
 
-/** A chunk kept failing on a deadlock or a lock wait timeout. */
+/** A chunk (or replay batch) kept meeting lock conflicts, shrunk to one row, for the whole time bound. */
 export class ChunkRetryExhaustedError extends SluiceError {
-  constructor(what: string, attempts: number, cause: unknown) {
+  constructor(what: string, attempts: number, elapsed: string, cause: unknown) {
     const why = cause instanceof Error ? oneLine(cause.message) : String(cause);
     super(
       'CHUNK_RETRIES_EXHAUSTED',
-      `${what} hit a lock conflict ${attempts} times in a row (${why}); lower the concurrent write load or run the migration again to resume`,
+      `${what} met lock conflicts for ${elapsed} without progress (${attempts} attempts, last: ${why}); ` +
+        'find the transaction holding those rows, raise --lock-conflict-timeout, or run the migration again to resume',
       { cause },
     );
   }

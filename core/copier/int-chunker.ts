@@ -2,8 +2,10 @@
  * Arithmetic chunks for a single integer PK (signed or unsigned, up to BIGINT UNSIGNED; BigInt
  * throughout). MIN/MAX are read at start; each chunk spans a number of key values derived from
  * the target row count and the key density seen so far; an index probe for the next existing
- * key skips empty ranges, so gaps never make the copy crawl. The chunk that reaches the start
- * MAX is open-ended (upper = null): rows inserted beyond it meanwhile are copied too.
+ * key skips empty ranges, so gaps never make the copy crawl. When a chunk would reach the known
+ * MAX, MAX is read again: while rows keep arriving above it, chunks stay bounded (near the target
+ * size). Only when the chunk reaches the current MAX is it open-ended (upper = null), so the rows
+ * it copies beyond that MAX are those inserted in the few milliseconds since it was read.
  */
 import mysql from 'mysql2/promise';
 import { queryRows, type Queryable } from '../connection/connection.ts';
@@ -38,6 +40,8 @@ export class IntRangeChunker implements Chunker {
   #cursor: bigint | undefined;
   #done = false;
   #index = 0;
+  /** Key distance from the cursor to MAX at the last re-read (null before the first). */
+  #chaseRemaining: bigint | null = null;
   readonly #spans = new Map<number, bigint>();
   readonly #samples: DensitySample[] = [];
 
@@ -79,7 +83,7 @@ export class IntRangeChunker implements Chunker {
       base = nextKey - 1n > this.#cursor ? nextKey - 1n : this.#cursor;
     }
     const upper = base + keySpan(rows, this.density);
-    if (upper >= this.#max) return this.#final(lower);
+    if (upper >= this.#max && !(await this.#chaseOn(db, base, upper))) return this.#final(lower);
     const chunk: ChunkInfo = { index: this.#index++, lower, upper: [intKeyValue(upper)] };
     this.#spans.set(chunk.index, upper - base);
     this.#cursor = upper;
@@ -113,6 +117,23 @@ export class IntRangeChunker implements Chunker {
     if (this.#min === null || this.#max === null) {
       throw new CopierSetupError(`the primary key of ${this.#table} did not read back as an integer; report this as a bug`);
     }
+  }
+
+  /**
+   * A chunk (base, upper] reaches the known MAX: read MAX again. Go on with bounded chunks while
+   * rows arrived beyond `upper` and the distance to the end keeps shrinking (by a tenth at least
+   * per round, so the chase ends even when inserts outpace the copy); else the chunk is the last.
+   */
+  async #chaseOn(db: Queryable, base: bigint, upper: bigint): Promise<boolean> {
+    const [row] = await queryRows<{ hi: unknown }>(db, `SELECT MAX(${this.#column}) AS hi FROM ${this.#table}`);
+    const hi = row?.hi === null || row?.hi === undefined ? null : parseIntKey(row.hi);
+    if (hi === null || hi <= upper) return false;
+    const remaining = hi - base;
+    const converging = this.#chaseRemaining === null || remaining * 10n <= this.#chaseRemaining * 9n;
+    this.#chaseRemaining = remaining;
+    if (!converging) return false;
+    this.#max = hi;
+    return true;
   }
 
   async #firstKeyAbove(db: Queryable, key: bigint): Promise<bigint | null> {

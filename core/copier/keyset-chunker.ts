@@ -11,16 +11,31 @@ import type { Queryable } from '../connection/connection.ts';
 import type { ChunkInfo, KeyTuple } from '../types.ts';
 import type { Chunker, TableRef } from './chunker.ts';
 import { CopierSetupError } from './errors.ts';
-import { columnList, keyAbove, type SqlFragment } from './key-range.ts';
+import { columnList, keyRange, type SqlFragment } from './key-range.ts';
 
-/** The query that finds the upper bound of the chunk after `after` (null: from the start). */
-export function boundaryQuery(table: TableRef, keyColumns: readonly string[], after: KeyTuple | null, rows: number): SqlFragment {
+/**
+ * The query that finds the upper bound of the chunk after `after` (null: from the start): the key
+ * `rows` rows further along PRIMARY, looking no further than `upTo` (null: the end of the table).
+ */
+export function boundaryQuery(
+  table: TableRef, keyColumns: readonly string[], after: KeyTuple | null, rows: number, upTo: KeyTuple | null = null,
+): SqlFragment {
   const cols = columnList(keyColumns);
-  const above = after === null ? null : keyAbove(keyColumns, after);
+  const range = keyRange(keyColumns, after, upTo);
   const sql =
     `SELECT ${cols} FROM ${mysql.escapeId(table.schema)}.${mysql.escapeId(table.name)} FORCE INDEX (PRIMARY)` +
-    `${above ? ` WHERE ${above.sql}` : ''} ORDER BY ${cols} LIMIT 1 OFFSET ?`;
-  return { sql, values: [...(above ? above.values : []), Math.max(0, Math.floor(rows) - 1)] };
+    `${range ? ` WHERE ${range.sql}` : ''} ORDER BY ${cols} LIMIT 1 OFFSET ?`;
+  return { sql, values: [...(range ? range.values : []), Math.max(0, Math.floor(rows) - 1)] };
+}
+
+/** The key `rows` rows above `after` and at most `upTo`, or null when fewer rows remain. */
+export async function keyAfterRows(
+  db: Queryable, table: TableRef, keyColumns: readonly string[], after: KeyTuple | null, rows: number, upTo: KeyTuple | null,
+): Promise<KeyTuple | null> {
+  const { sql, values } = boundaryQuery(table, keyColumns, after, rows, upTo);
+  const [result] = await db.query({ sql, values, rowsAsArray: true });
+  const row = (result as unknown[][])[0];
+  return row ? [...row] : null;
 }
 
 export class KeysetChunker implements Chunker {
@@ -41,15 +56,12 @@ export class KeysetChunker implements Chunker {
 
   async next(db: Queryable, rows: number): Promise<ChunkInfo | null> {
     if (this.#done) return null;
-    const { sql, values } = boundaryQuery(this.table, this.keyColumns, this.#last, rows);
-    const [result] = await db.query({ sql, values, rowsAsArray: true });
-    const row = (result as unknown[][])[0];
+    const upper = await keyAfterRows(db, this.table, this.keyColumns, this.#last, rows, null);
     const lower = this.#last;
-    if (!row) {
+    if (!upper) {
       this.#done = true;
       return { index: this.#index++, lower, upper: null };
     }
-    const upper: KeyTuple = [...row];
     if (lower !== null && isDeepStrictEqual(lower, upper)) {
       throw new CopierSetupError(`the primary key of ${this.table.name} does not read back exactly (bound repeated); its type cannot be chunked`);
     }

@@ -1,15 +1,19 @@
 /**
- * The chunk copy statement:
- *   INSERT IGNORE INTO shadow (target…) SELECT source… FROM t FORCE INDEX (PRIMARY)
- *   WHERE lower < pk <= upper LOCK IN SHARE MODE
- * The locking read waits for uncommitted writers and reads the latest committed rows (the
- * engine's correctness argument relies on it); IGNORE makes overlap with replay or a resumed
- * run harmless, and every other warning is checked after the statement.
+ * The chunk's statements (see README.md for why they are race-free and deadlock-free):
+ *   1. SELECT COUNT(*) FROM t FORCE INDEX (PRIMARY) WHERE lower < pk <= upper LOCK IN SHARE MODE NOWAIT
+ *   2. INSERT IGNORE INTO shadow (target…) SELECT source… FROM t FORCE INDEX (PRIMARY)
+ *      WHERE lower < pk <= upper LOCK IN SHARE MODE SKIP LOCKED
+ * 1 locks every row of the range or fails at once (never waits for the application while holding
+ * locks); 2 then reads the latest committed rows under those locks and skips only rows that
+ * appeared since (replay carries them). Without NOWAIT/SKIP LOCKED (old servers) statement 2 is
+ * a plain blocking `LOCK IN SHARE MODE` read and statement 1 is not run. IGNORE makes overlap
+ * with replay or a resumed run harmless; every other warning is checked after the statement.
  */
 import mysql from 'mysql2/promise';
 import type { ChunkInfo } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { CopierSetupError } from './errors.ts';
+import type { ShareLocking } from './locking.ts';
 import { columnList, keyRange, type SqlFragment } from './key-range.ts';
 import type { UniqueCheckPlan } from './unique-check.ts';
 import { selectExpressions } from '../shadow/mapping.ts';
@@ -30,9 +34,11 @@ export interface CopyStatementPlan {
   readonly sourceList: string;
   /** What a UNIQUE-index check needs (unique-check.ts). */
   readonly unique: UniqueCheckPlan;
+  /** NOWAIT / SKIP LOCKED clauses, or null for plain blocking locking reads. */
+  readonly locking: ShareLocking | null;
 }
 
-export function planCopyStatement(source: TableInfo, shadow: string, mapping: ColumnMapping): CopyStatementPlan {
+export function planCopyStatement(source: TableInfo, shadow: string, mapping: ColumnMapping, locking: ShareLocking | null = null): CopyStatementPlan {
   if (source.primaryKey.length === 0) {
     throw new CopierSetupError(`${source.schema}.${source.name} has no primary key; add one before migrating it`);
   }
@@ -47,15 +53,23 @@ export function planCopyStatement(source: TableInfo, shadow: string, mapping: Co
     `INSERT IGNORE INTO ${shadowTable} (${columnList(mapping.target)}) ` +
     `SELECT ${selectExpressions(mapping).join(', ')} FROM ${sourceTable} FORCE INDEX (PRIMARY)`;
   return {
-    sourceTable, shadowTable, shadowName: shadow, keyColumns: [...source.primaryKey], head,
+    sourceTable, shadowTable, shadowName: shadow, keyColumns: [...source.primaryKey], head, locking,
     targetList: columnList(mapping.target), sourceList: selectExpressions(mapping).join(', '),
     unique: { source, shadowName: shadow, mapping },
   };
 }
 
-/** The full statement for one chunk, with its placeholders' values. */
+/** The copy statement for one chunk, with its placeholders' values. */
 export function copyStatement(plan: CopyStatementPlan, chunk: Pick<ChunkInfo, 'lower' | 'upper'>): SqlFragment {
   const range = keyRange(plan.keyColumns, chunk.lower, chunk.upper);
   const where = range ? ` WHERE ${range.sql}` : '';
-  return { sql: `${plan.head}${where} LOCK IN SHARE MODE`, values: range ? range.values : [] };
+  return { sql: `${plan.head}${where} ${plan.locking?.skipLocked ?? 'LOCK IN SHARE MODE'}`, values: range ? range.values : [] };
+}
+
+/** The statement that locks the chunk's rows first, failing at once on a held row (null without NOWAIT). */
+export function lockStatement(plan: CopyStatementPlan, chunk: Pick<ChunkInfo, 'lower' | 'upper'>): SqlFragment | null {
+  if (!plan.locking) return null;
+  const range = keyRange(plan.keyColumns, chunk.lower, chunk.upper);
+  const where = range ? ` WHERE ${range.sql}` : '';
+  return { sql: `SELECT COUNT(*) AS n FROM ${plan.sourceTable} FORCE INDEX (PRIMARY)${where} ${plan.locking.nowait}`, values: range ? range.values : [] };
 }

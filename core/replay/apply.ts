@@ -4,6 +4,9 @@
  *   1. SELECT pk FROM source WHERE pk IN (…) LOCK IN SHARE MODE   -- source rows locked first
  *   2. DELETE FROM shadow WHERE pk IN (…)
  *   3. REPLACE INTO shadow (target) SELECT source FROM source WHERE pk IN (…) LOCK IN SHARE MODE
+ * holding the shadow gate exclusively when one is given (core/copier/shadow-gate.ts: copy and
+ * replay never have transactions open on the shadow at once, so they cannot deadlock on its
+ * AUTO-INC lock). A conflict halves the keys per transaction (BatchSizer, learned across flushes).
  * (REPLACE, not INSERT: with a UNIQUE index besides the PK, a shadow row of another key can still
  * hold the unique value this row now has — a stale row whose own change is pending — see README.md.)
  * In one transaction, retried on deadlock / lock wait timeout; or, under the cutover's
@@ -13,12 +16,15 @@ import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import type { KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import type { Queryable } from '../connection/connection.ts';
-import { UniqueIndexViolationError } from '../copier/errors.ts';
 import { checkSourceUniques, type UniqueCheckPlan } from '../copier/unique-check.ts';
 import { classifyWarnings, conversionError, readWarnings } from '../copier/warnings.ts';
+import { selectExpressions } from '../shadow/mapping.ts';
 import { keyColumns, keyPredicate, type KeyColumn } from './keys.ts';
 import { ReplayFlushError } from './errors.ts';
-import { selectExpressions } from '../shadow/mapping.ts';
+import { isLockConflict } from '../copier/locking.ts';
+import { ConflictBackoff, LOCK_RETRY_POLICY } from '../copier/retry.ts';
+import type { ShadowGate } from '../copier/shadow-gate.ts';
+import { ChunkRetryExhaustedError, UniqueIndexViolationError } from '../copier/errors.ts';
 
 /** What a flush needs of a connection: a pool connection or a dedicated one. */
 export interface SqlRunner {
@@ -34,11 +40,24 @@ export interface ApplyPlan extends UniqueCheckPlan {
   readonly shadowKeyRefs: readonly string[];
   readonly selectList: string;
   readonly insertList: string;
+  readonly gate: ShadowGate | undefined;
+  /** Give a batch up after lock conflicts without progress for this long. */
+  readonly conflictTimeoutMs: number;
+  /** Keys per transaction under contention (mutable, shared by the flushes of one replayer). */
+  readonly batch: BatchSizer;
 }
+
+export interface ApplyTuning {
+  gate?: ShadowGate;
+  conflictTimeoutMs?: number;
+}
+
+/** Replay gives a batch up sooner than the copier a chunk: its keys stay pending and the run keeps its checkpoint. */
+export const REPLAY_CONFLICT_TIMEOUT_MS = 60_000;
 
 const id = (name: string) => mysql.escapeId(name, true);
 
-export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapping): ApplyPlan {
+export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapping, tuning: ApplyTuning = {}): ApplyPlan {
   const cols = keyColumns(source);
   // The shadow's key columns: the mapped names of the source key columns (the PK is never renamed).
   const shadowKey = cols.map((c) => {
@@ -46,17 +65,20 @@ export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapp
     return at >= 0 ? mapping.target[at]! : c.name;
   });
   return {
-    source,
-    shadowName: shadow,
-    mapping,
     sourceRef: `${id(source.schema)}.${id(source.name)}`,
     shadowRef: `${id(source.schema)}.${id(shadow)}`,
     shadowLabel: `${id(source.schema)}.${id(shadow)}`,
+    source,
+    shadowName: shadow,
+    mapping,
     keyColumns: cols,
     sourceKeyRefs: cols.map((c) => id(c.name)),
     shadowKeyRefs: shadowKey.map(id),
     selectList: selectExpressions(mapping).join(', '),
     insertList: mapping.target.map(id).join(', '),
+    gate: tuning.gate,
+    conflictTimeoutMs: tuning.conflictTimeoutMs ?? REPLAY_CONFLICT_TIMEOUT_MS,
+    batch: new BatchSizer(),
   };
 }
 
@@ -100,28 +122,67 @@ export async function applyUnderLock(conn: SqlRunner, plan: ApplyPlan, keys: rea
   await applyBatch(conn, plan, keys);
 }
 
-const RETRYABLE = new Set([1213, 1205]); // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
-export const MAX_ATTEMPTS = 5;
-
-function errno(err: unknown): number | undefined {
-  const n = (err as { errno?: unknown } | null)?.errno;
-  return typeof n === 'number' ? n : undefined;
-}
-
-/** One transaction per batch; deadlocks and lock wait timeouts roll back and retry with backoff. */
-export async function applyInTransaction(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+/** One batch in one transaction, holding the gate. */
+async function applyOnce(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
+  const run = async () => {
     try {
       await conn.query('START TRANSACTION');
       await applyBatch(conn, plan, keys);
       await conn.query('COMMIT');
-      return;
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
-      const code = errno(err);
-      if (code === undefined || !RETRYABLE.has(code)) throw err;
-      if (attempt >= MAX_ATTEMPTS) throw new ReplayFlushError(plan.shadowLabel, keys.length, attempt, { cause: err });
-      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt + Math.floor(Math.random() * 20)));
+      throw err;
+    }
+  };
+  await (plan.gate ? plan.gate.exclusive(run) : run());
+}
+
+/** Keys per replay transaction, learned across flushes: halved by each lock conflict, grown 1.5x by each success. */
+export class BatchSizer {
+  current = Number.POSITIVE_INFINITY;
+  conflict(failed: number): void {
+    this.current = Math.max(1, Math.floor(failed / 2));
+  }
+  success(done: number): void {
+    if (Number.isFinite(this.current)) this.current = Math.min(100_000, Math.max(this.current, Math.ceil(done * 1.5)));
+  }
+}
+
+function slices(keys: readonly KeyTuple[], size: number): Array<readonly KeyTuple[]> {
+  const n = Number.isFinite(size) ? Math.max(1, Math.floor(size)) : keys.length;
+  const out: Array<readonly KeyTuple[]> = [];
+  for (let i = 0; i < keys.length; i += n) out.push(keys.slice(i, i + n));
+  return out;
+}
+
+/**
+ * Applies `keys` in transactions of `plan.batch.current` keys; a lock conflict rolls back, halves
+ * the size (down to one key) and backs off;
+ * gives up with ReplayFlushError after `plan.conflictTimeoutMs` without progress.
+ */
+export async function applyInTransaction(
+  conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[], signal: AbortSignal = new AbortController().signal,
+): Promise<void> {
+  const backoff = new ConflictBackoff(`replay into ${plan.shadowLabel}`, { ...LOCK_RETRY_POLICY, timeoutMs: plan.conflictTimeoutMs }, signal);
+  const todo = slices(keys, plan.batch.current);
+  let attempts = 0;
+  while (todo.length > 0) {
+    const batch = todo[0]!;
+    attempts++;
+    try {
+      await applyOnce(conn, plan, batch);
+      todo.shift();
+      backoff.progress();
+      plan.batch.success(batch.length);
+    } catch (err) {
+      if (!isLockConflict(err)) throw err;
+      if (batch.length > 1) {
+        plan.batch.conflict(batch.length);
+        todo.splice(0, 1, ...slices(batch, plan.batch.current));
+      }
+      await backoff.conflict(err).catch((e: unknown) => {
+        throw e instanceof ChunkRetryExhaustedError ? new ReplayFlushError(plan.shadowLabel, keys.length, attempts, { cause: err }) : e;
+      });
     }
   }
 }

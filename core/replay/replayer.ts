@@ -8,7 +8,7 @@ import type { BinlogPosition, KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { compareBinlogPositions, type ConnectionOptions } from '../connection/connection.ts';
 import { asCancellation } from '../lifecycle/abort.ts';
-import { applyInTransaction, applyPlan, applyUnderLock, type ApplyPlan, type SqlRunner } from './apply.ts';
+import { applyInTransaction, applyPlan, applyUnderLock, type ApplyPlan, type ApplyTuning, type SqlRunner } from './apply.ts';
 import { TransactionBoundaries, type StreamEvent } from './boundaries.ts';
 import { ReconnectingStream } from './reconnecting-stream.ts';
 import { ddlChangingTable } from './ddl.ts';
@@ -28,6 +28,8 @@ export interface ReplayOptions {
   serverId?: number;
   skipKey?: (key: KeyTuple) => boolean;
   batchSize?: number;
+  /** The shadow gate shared with the copier (see apply.ts). */
+  tuning?: ApplyTuning;
   log?: { debug(m: string): void; info(m: string): void; warn(m: string): void };
   /** Seconds a lost binlog connection is retried before replay fails (default 300). */
   reconnectSeconds?: number;
@@ -66,7 +68,7 @@ export class BinlogReplayer implements AsyncDisposable {
   private constructor(opts: ReplayOptions) {
     if (opts.source.primaryKey.length === 0) throw new ReplayUsageError(`table ${opts.source.schema}.${opts.source.name} has no primary key; replay needs one`);
     this.#opts = opts;
-    this.#plan = applyPlan(opts.source, opts.shadow, opts.mapping);
+    this.#plan = applyPlan(opts.source, opts.shadow, opts.mapping, opts.tuning);
     this.#keyColumns = keyColumns(opts.source);
     this.#batchSize = Math.max(1, Math.floor(opts.batchSize ?? 1000));
     this.#boundaries = new TransactionBoundaries(opts.start);

@@ -9,6 +9,8 @@ import { SluiceError } from '../errors.ts';
 import type { PhaseContext } from '../lifecycle/context.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Copier } from '../copier/copier.ts';
+import { shareLocking } from '../copier/locking.ts';
+import { ShadowGate } from '../copier/shadow-gate.ts';
 import { BinlogReplayer } from '../replay/replayer.ts';
 import { createShadowTable, dropShadowTable, loadShadowTable, type ShadowTable } from '../shadow/shadow.ts';
 import { tableExists } from '../cutover/tables.ts';
@@ -60,6 +62,9 @@ export const preparePhase: Phase = {
     }
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);
     ctx.provide(Tokens.Shadow, { name: shadow.name, info: shadow.info, mapping: shadow.mapping });
+    // Copy and replay lock without waiting for the application; with an AUTO_INCREMENT column they never
+    // overlap on the shadow (its AUTO-INC lock), see core/copier/README.md.
+    state.shadowGate = shadow.info.autoIncrement !== null ? new ShadowGate() : undefined;
     if (!state.copyDone) state.copier = buildCopier(ctx, shadow.name, shadow.mapping);
 
     const replayer = await BinlogReplayer.start({
@@ -71,6 +76,7 @@ export const preparePhase: Phase = {
       start,
       serverId: options.serverId,
       reconnectSeconds: options.reconnectTimeout,
+      tuning: { gate: state.shadowGate },
       skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
@@ -98,6 +104,9 @@ export function buildCopier(ctx: PhaseContext, shadow: string, mapping: ColumnMa
     targetChunkMs: options.targetChunkMs,
     startAfter: state.resumeLowWatermark,
     signal: copySignal,
+    locking: shareLocking(ctx.resolve(Tokens.Flavor)),
+    gate: state.shadowGate,
+    lockConflictTimeoutMs: options.lockConflictTimeout * 1000,
     beforeChunk: (chunk) => ctx.hooks.call(copyCtx, 'beforeChunk', chunk),
     afterChunk: (done) => ctx.hooks.call(copyCtx, 'afterChunk', done),
   });

@@ -1,6 +1,7 @@
 /** The state the phases of one run share (private to core; plugins see it through core/tokens.ts). */
 import { token } from '../container/tokens.ts';
 import type { Copier } from '../copier/copier.ts';
+import type { ShadowGate } from '../copier/shadow-gate.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
 import type { CutoverResult, KeyTuple, ProgressSnapshot, ResumePoint } from '../types.ts';
 
@@ -18,6 +19,8 @@ export class RunState {
   /** Stops the copier when a loop beside it fails (the run's own signal stops it on cancellation); one per copier. */
   stopCopy = new AbortController();
   replayer: BinlogReplayer | undefined;
+  /** Keeps copy and replay transactions apart on a shadow with AUTO_INCREMENT (core/copier/shadow-gate.ts); shared by every copier of the run. */
+  shadowGate: ShadowGate | undefined;
   /** On resume: copy rows above this key only. */
   resumeLowWatermark: KeyTuple | null = null;
   /** On resume: the highest key the shadow table already held; replay must never skip keys at or below it. */

@@ -74,6 +74,9 @@ export interface WorkloadStats {
   custom: number;
   /** Statements or transactions abandoned on a duplicate key, deadlock or lock wait timeout. */
   conflicts: number;
+  /** Of those: deadlocks (1213) and lock wait timeouts (1205) the application saw. */
+  deadlocks: number;
+  lockWaits: number;
 }
 
 const DEFAULT_MIX: Record<OpKind, number> = {
@@ -94,7 +97,7 @@ export class Workload {
   readonly #opts: Required<Omit<WorkloadOptions, 'mix' | 'sessionSql' | 'custom'>> & { mix: Record<OpKind, number>; sessionSql: string[]; custom?: CustomOp };
   readonly #ref: string;
   readonly #known: KeyTuple[];
-  readonly #stats: WorkloadStats = { ops: 0, inserted: 0, updated: 0, keysUpdated: 0, deleted: 0, commits: 0, rollbacks: 0, custom: 0, conflicts: 0 };
+  readonly #stats: WorkloadStats = { ops: 0, inserted: 0, updated: 0, keysUpdated: 0, deleted: 0, commits: 0, rollbacks: 0, custom: 0, conflicts: 0, deadlocks: 0, lockWaits: 0 };
   readonly #startedAt = Date.now();
   #stopping = false;
   #failure: unknown;
@@ -203,23 +206,30 @@ export class Workload {
         this.#stats.custom++;
       } catch (err) {
         await conn.query('ROLLBACK').catch(() => undefined);
-        if (!TOLERATED.has(errno(err) ?? -1)) throw err;
-        this.#stats.conflicts++;
+        this.#tolerate(err);
       }
       return;
     }
     try {
       await this.#statement(conn, rng, kind);
     } catch (err) {
-      if (!TOLERATED.has(errno(err) ?? -1)) throw err;
-      this.#stats.conflicts++;
+      this.#tolerate(err);
     }
+  }
+
+  /** Counts an expected conflict; rethrows anything else. */
+  #tolerate(err: unknown): void {
+    const code = errno(err) ?? -1;
+    if (!TOLERATED.has(code)) throw err;
+    this.#stats.conflicts++;
+    if (code === 1213) this.#stats.deadlocks++;
+    if (code === 1205) this.#stats.lockWaits++;
   }
 
   async #transaction(conn: PoolConnection, rng: Rng, commit: boolean): Promise<void> {
     const kinds: OpKind[] = ['insert', 'update', 'keyUpdate', 'delete', 'multiUpdate'];
     const steps = 2 + Math.floor(rng() * 4);
-    const pending: WorkloadStats = { ops: 0, inserted: 0, updated: 0, keysUpdated: 0, deleted: 0, commits: 0, rollbacks: 0, custom: 0, conflicts: 0 };
+    const pending: WorkloadStats = { ops: 0, inserted: 0, updated: 0, keysUpdated: 0, deleted: 0, commits: 0, rollbacks: 0, custom: 0, conflicts: 0, deadlocks: 0, lockWaits: 0 };
     await conn.query('START TRANSACTION');
     try {
       for (let i = 0; i < steps; i++) await this.#statement(conn, rng, kinds[Math.floor(rng() * kinds.length)]!, pending);
@@ -233,8 +243,7 @@ export class Workload {
       }
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
-      if (!TOLERATED.has(errno(err) ?? -1)) throw err;
-      this.#stats.conflicts++;
+      this.#tolerate(err);
     }
     // Keys a rolled-back transaction added stay in the list: a miss on them is harmless.
   }

@@ -55,3 +55,15 @@ test('ChunkSizer starts at 1000 rows, converges on the target and keeps a bounde
   sizer.record({ rows: 0, ms: 10 });
   assert.equal(sizer.size, 5000, 'an empty chunk says nothing');
 });
+
+test('a chunk far smaller than it was cut for (sparse keys) does not shrink the size; a lock conflict halves it', () => {
+  const sizer = new ChunkSizer(500);
+  sizer.record({ rows: 3, ms: 30, requested: 1000 }); // 10 ms "per row": the fixed cost of a chunk
+  assert.equal(sizer.size, 1000);
+  sizer.record({ rows: 800, ms: 800, requested: 1000 }); // a full enough chunk counts: 1 ms/row
+  assert.equal(sizer.size, 500);
+  sizer.conflict();
+  assert.equal(sizer.size, 250);
+  for (let i = 0; i < 10; i++) sizer.conflict();
+  assert.equal(sizer.size, 10, 'never below the minimum');
+});
