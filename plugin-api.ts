@@ -20,3 +20,5 @@ export type * from './core/types.ts';
 export type { TableInfo, ColumnInfo, IndexInfo, ColumnMapping } from './core/table/types.ts';
 export { parseDuration, durationOption, formatDuration } from './core/duration.ts';
 export { qualifiedName, oneLine } from './core/format.ts';
+export { LockBlockedError, ReplayLagError } from './core/blockers/errors.ts';
+export type { TableLocks, TableLockRequest, TableLockSpec, TableLockMode, LockGrant, LockPolicy, Blocker } from './core/blockers/types.ts';

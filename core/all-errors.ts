@@ -8,4 +8,5 @@ export * from './native/errors.ts';
 export * from './copier/errors.ts';
 export * from './replay/errors.ts';
 export * from './cutover/errors.ts';
+export * from './blockers/errors.ts';
 export { ResumeShadowMissingError } from './runner/prepare.ts';

@@ -2,6 +2,8 @@
 import type { ConnectionOptions, SessionSettings } from './connection/connection.ts';
 import { InvalidOptionError } from './errors.ts';
 import type { SluicePlugin } from './lifecycle/hooks.ts';
+import { resolveLockPolicy } from './blockers/policy.ts';
+import type { LockPolicy } from './blockers/types.ts';
 
 export interface MigrationOptions {
   connection: ConnectionOptions;
@@ -13,6 +15,18 @@ export interface MigrationOptions {
   targetChunkMs?: number;
   /** Seconds a metadata lock may be waited for (LOCK TABLES, RENAME, native ALTER); default 30. */
   lockWaitTimeout?: number;
+  /**
+   * Kill sessions that keep holding the table's metadata lock when Sluice needs a table lock
+   * (checksum snapshots, cutover), after `killBlockersAfter` (default true; --no-kill-blockers).
+   */
+  killBlockers?: boolean;
+  /** Seconds Sluice waits for a blocker before killing it (default half of lockWaitTimeout). */
+  killBlockersAfter?: number;
+  /**
+   * Longest a pending LOCK TABLES of Sluice's may hold the application's queries up before it is
+   * withdrawn and retried, and longest a wait under Sluice's table lock, in whole seconds (default 2).
+   */
+  lockStallTimeout?: number;
   /** Create the sentinel table `_sluice_sentinel` and wait to cut over until an operator drops it. */
   deferCutover?: boolean;
   /** Keep the original table as `_<table>_old` (timestamped if taken) instead of dropping it. */
@@ -31,6 +45,8 @@ export interface MigrationOptions {
 
 export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plugins'>> & {
   serverId: number;
+  /** Bounds and kill policy of Sluice's table locks (from lockWaitTimeout, killBlockers, killBlockersAfter, lockStallTimeout). */
+  locks: LockPolicy;
   plugins: readonly SluicePlugin[];
   session: SessionSettings;
 };
@@ -53,12 +69,19 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     throw new InvalidOptionError('no database user given: pass --user (or connection.user in the config)');
   }
   const lockWaitTimeout = positiveInt('lockWaitTimeout', options.lockWaitTimeout, 30, 31_536_000, '--lock-wait-timeout');
+  const locks = resolveLockPolicy({
+    lockWaitTimeout, killBlockers: options.killBlockers, killBlockersAfter: options.killBlockersAfter, lockStallTimeout: options.lockStallTimeout,
+  });
   return {
     connection: { ...c },
     statement: options.statement.trim(),
     threads: positiveInt('threads', options.threads, 2, 64, '--threads'),
     targetChunkMs: positiveInt('targetChunkMs', options.targetChunkMs, 500, 60_000, '--target-chunk-time'),
     lockWaitTimeout,
+    killBlockers: locks.killBlockers,
+    killBlockersAfter: locks.killAfterMs / 1000,
+    lockStallTimeout: locks.stallSeconds,
+    locks,
     deferCutover: options.deferCutover ?? false,
     keepOldTable: options.keepOldTable ?? false,
     tryNative: options.tryNative ?? true,

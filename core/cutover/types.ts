@@ -1,6 +1,8 @@
 /** What the cutover needs from its caller: connection settings, the tables, and the replay. */
 import type { Connection, PoolConnection } from 'mysql2/promise';
 import type { ConnectionOptions, SessionSettings } from '../connection/connection.ts';
+import type { BlockerFinder } from '../blockers/find.ts';
+import type { LockPolicy } from '../blockers/types.ts';
 import type { BinlogPosition } from '../types.ts';
 
 /** The part of binlog replay the cutover drives while it holds the lock. */
@@ -23,8 +25,16 @@ export interface CutoverLog {
 export interface CutoverOptions {
   /** Each attempt opens its own sessions with openConnection. */
   connection: ConnectionOptions;
-  /** lockWaitTimeout bounds the table lock, the RENAME's wait, and the catch-up under the lock. */
+  /** Session setup of the cutover's own sessions (lockWaitTimeout: the RENAME's wait behind the lock). */
   session: SessionSettings;
+  /**
+   * How the table lock is taken: its bounds and whether blockers are killed (default:
+   * resolveLockPolicy({ lockWaitTimeout: session.lockWaitTimeout }): kill after half of it, 2 s
+   * stall bound). The stall bound also bounds the catch-up and the RENAME's queueing under the lock.
+   */
+  locks?: LockPolicy;
+  /** Server ids of the migration's other sessions (pool, replay): never killed as blockers. */
+  ownSessions?: () => Iterable<number>;
   schema: string;
   table: string;
   shadow: string;
@@ -35,6 +45,12 @@ export interface CutoverOptions {
   oldName?: string;
   signal: AbortSignal;
   log?: CutoverLog;
+}
+
+/** What every attempt of one cutover shares. */
+export interface AttemptContext {
+  readonly policy: LockPolicy;
+  readonly finder: BlockerFinder;
 }
 
 export interface CutoverOutcome {

@@ -1,4 +1,5 @@
 /** Phase `connect`: one session-configured pool for the whole run, and what server this is. */
+import { createTableLocks, OwnSessions } from '../blockers/service.ts';
 import { openPool, serverFlavor, describeConnection } from '../connection/connection.ts';
 import { InvalidOptionError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
@@ -12,6 +13,9 @@ export const connectPhase: Phase = {
     const options = ctx.resolve(Tokens.Options);
     // copy workers + replay flush + checksum + plugins' queries
     const pool = openPool(options.connection, options.session, options.threads + 6);
+    // Every connection of the pool (copy, replay flushes, re-copies) is Sluice's own: never killed as a blocker.
+    const own = new OwnSessions();
+    own.trackPool(pool);
     await ctx.defer('connection pool', () => pool.end());
     const flavor = await serverFlavor(pool).catch((err: { errno?: number }) => {
       if (err?.errno === ER_BAD_DB_ERROR) {
@@ -21,6 +25,7 @@ export const connectPhase: Phase = {
     });
     ctx.provide(Tokens.Pool, pool);
     ctx.provide(Tokens.Flavor, flavor);
+    ctx.provide(Tokens.Locks, createTableLocks(options.locks, own, ctx.log));
     ctx.log.info(`connected to ${describeConnection(options.connection)} (${flavor.version})`);
   },
 };

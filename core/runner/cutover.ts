@@ -15,10 +15,13 @@ export const cutoverPhase: Phase = {
     const shadow = ctx.resolve(Tokens.Shadow);
     const state = ctx.resolve(RunStateToken);
     state.phase = 'cutover';
+    const locks = ctx.resolve(Tokens.Locks);
     const oldName = await chooseOldTableName(pool, schema, table, options.keepOldTable);
     const swap = await cutover({
       connection: options.connection,
       session: options.session,
+      locks: locks.policy,
+      ownSessions: () => locks.ownSessionIds(),
       schema, table, shadow: shadow.name, oldName,
       replay: state.replayer!,
       attempts: options.cutoverAttempts,

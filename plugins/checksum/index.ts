@@ -8,7 +8,7 @@ import { resolveChecksumOptions, type ChecksumPluginOptions } from './options.ts
 import { verifyShadow } from './verify.ts';
 
 export type { ChecksumPluginOptions } from './options.ts';
-export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './errors.ts';
+export { ChecksumCatchUpError, ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './errors.ts';
 
 export function checksumPlugin(options: ChecksumPluginOptions = {}): SluicePlugin {
   const resolved = resolveChecksumOptions(options);
