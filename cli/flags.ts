@@ -16,6 +16,9 @@ Migration:
   --keep-old-table         keep the original table as _<table>_old
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy
   --cutover-attempts N     cutover retries (default 5)
+  --no-kill-blockers       never KILL sessions that keep holding the table's metadata lock
+  --kill-blockers-after S  wait this long for such a session before killing it (default: half of --lock-wait-timeout)
+  --lock-stall-timeout S   longest a pending table lock may hold up the application's queries before it is retried (default 2)
   --no-checksum            skip the checksum before cutover (not recommended)
 Resume:
   --strict                 refuse (typed error) instead of starting fresh when a checkpoint cannot be used
@@ -63,6 +66,7 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
         'cutover-attempts': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
+        'no-kill-blockers': { type: 'boolean' }, 'kill-blockers-after': { type: 'string' }, 'lock-stall-timeout': { type: 'string' },
         'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
         'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
         'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' },
@@ -88,6 +92,11 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   set('targetChunkMs', intFlag('target-chunk-time', values['target-chunk-time']));
   set('lockWaitTimeout', intFlag('lock-wait-timeout', values['lock-wait-timeout']));
   set('cutoverAttempts', intFlag('cutover-attempts', values['cutover-attempts']));
+  if (values['no-kill-blockers']) overrides.killBlockers = false;
+  const killAfter = values['kill-blockers-after'];
+  if (killAfter !== undefined && !/^\d+(\.\d+)?$/.test(killAfter)) throw new InvalidOptionError(`--kill-blockers-after must be a number of seconds, got "${killAfter}"`);
+  set('killBlockersAfter', killAfter === undefined ? undefined : Number(killAfter));
+  set('lockStallTimeout', intFlag('lock-stall-timeout', values['lock-stall-timeout']));
   set('deferCutover', values['defer-cutover']);
   set('keepOldTable', values['keep-old-table']);
   if (values['no-native']) overrides.tryNative = false;

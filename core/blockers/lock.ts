@@ -24,7 +24,8 @@ function lockStatement(r: TableLockRequest): string {
 
 /**
  * Takes `LOCK TABLES` on `r.lock`. Before each try it looks (on `r.control`) for sessions holding
- * the tables' metadata locks; while one has held it LONG_HOLDER_MS or more, the lock is not
+ * the tables' metadata locks; while one has held it LONG_HOLDER_MS or more (or is seen again in
+ * the same hold on the next look, POLL_MS later), the lock is not
  * requested at all (the application is not queued behind a pending request); once Sluice has waited
  * `killAfterMs` and the holder has held that long, it is killed (policy.killBlockers). Each LOCK
  * TABLES waits at most `stallSeconds` (then it is retried); the whole acquisition at most
@@ -38,6 +39,7 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
   const names = r.tables.map((t) => t.name);
   const killed = new Map<number, Blocker>();
   const spared = new Set<number>();
+  const seen = new Map<number, number>();
   let retries = 0;
   let polls = 0;
   let last: Blocker[] = [];
@@ -49,7 +51,13 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
     polls++;
     // Without an MDL view every open transaction is a suspect, but only once a LOCK TABLES timed
     // out, and only a transaction older than the time Sluice has been trying.
-    const blockers = finder.exact ? holders.filter((b) => b.ageMs >= LONG_HOLDER_MS) : retries > 0 ? holders.filter((b) => b.ageMs + 1000 >= waited) : [];
+    // With a view: a holder is a blocker once it is old, or seen a second time in the same hold
+    // (an idle transaction opened a moment ago looks young on the first look).
+    const blockers = finder.exact
+      ? holders.filter((b) => b.ageMs >= LONG_HOLDER_MS || (seen.get(b.id) ?? Infinity) <= b.ageMs)
+      : retries > 0 ? holders.filter((b) => b.ageMs + 1000 >= waited) : [];
+    seen.clear();
+    for (const b of holders) seen.set(b.id, b.ageMs);
     if (blockers.length > 0) last = blockers;
     if (policy.killBlockers && waited >= policy.killAfterMs) {
       let any = false;

@@ -122,6 +122,15 @@ async function snapshot(pool: Pool): Promise<string> {
 /** The lock policy with blockers left alive. */
 const noKill = (lockWaitTimeout: number) => resolveLockPolicy({ lockWaitTimeout, killBlockers: false });
 
+async function adminRows(sql: string): Promise<RowDataPacket[][]> {
+  const admin = appPool(undefined, 1);
+  try {
+    return [(await admin.query<RowDataPacket[]>(sql))[0]];
+  } finally {
+    await admin.end();
+  }
+}
+
 function errno(err: unknown): number | undefined {
   return (err as { errno?: number }).errno;
 }
@@ -162,10 +171,9 @@ for (const table of ['orders', 'line_items_with_a_rather_long_name_for_the_swap_
   });
 }
 
-test('writers running through the cutover never fail and every row they write ends up in the new table', async () => {
-  const f = await fixture('cutover_writers');
+/** Three application writers inserting new rows (every 2 ms each) while `during` runs. */
+async function withWriters<T>(f: Fixture, during: () => Promise<T>) {
   const app = appPool(f.db, 3);
-  f.replay.onFlush = () => sleep(300); // hold the lock a while so that writes queue behind it
   const written: { id: number; start: number; end: number }[] = [];
   const errors: unknown[] = [];
   let running = true;
@@ -183,30 +191,84 @@ test('writers running through the cutover never fail and every row they write en
       await sleep(2);
     }
   };
+  const writers = [writer(), writer(), writer()];
   try {
-    const writers = [writer(), writer(), writer()];
     await sleep(150);
-    const result = await cutover(options(f));
-    console.log(`# lockMs ${result.lockMs.toFixed(1)} (3 writers)`);
+    const result = await during();
     await sleep(150);
     running = false;
     await Promise.all(writers);
+    const inNew = new Set(await ids(f.pool, f.table));
+    const missing = written.filter((w) => !inNew.has(w.id)).map((w) => w.id);
+    return { result, written, errors, inNew, missing };
+  } finally {
+    running = false;
+    await Promise.all(writers);
+    await app.end();
+  }
+}
+
+test('writers running through the cutover never fail and every row they write ends up in the new table', async () => {
+  const f = await fixture('cutover_writers');
+  f.replay.onFlush = () => sleep(300); // hold the lock a while so that writes queue behind it
+  try {
+    const { result, written, errors, inNew, missing } = await withWriters(f, () => cutover(options(f)));
+    console.log(`# lockMs ${result.lockMs.toFixed(1)} (3 writers)`);
     assert.deepEqual(errors, [], 'a writer got an error');
     const flushAt = f.replay.flushedAt[0]!;
     // In flight while the flush sleeps under the lock (flushAt … flushAt + 300): queued behind it.
     const blocked = written.filter((w) => w.start < flushAt + 290 && w.end >= flushAt + 300);
     assert.ok(blocked.length > 0, 'no write was held by the lock: the test did not exercise the queue');
-    const inNew = new Set(await ids(f.pool, f.table));
-    const missing = written.filter((w) => !inNew.has(w.id)).map((w) => w.id);
     assert.deepEqual(missing, [], 'rows written through the cutover are missing from the new table');
     assert.ok(written.some((w) => w.start > flushAt + 300), 'no write after the swap');
     const [[extras]] = await f.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n, MIN(extra) AS lo, MAX(extra) AS hi FROM ${id(f.table)}`) as unknown as [RowDataPacket[]];
     assert.deepEqual({ n: Number(extras!.n), lo: Number(extras!.lo), hi: Number(extras!.hi) }, { n: inNew.size, lo: 42, hi: 42 });
   } finally {
-    running = false;
-    await app.end();
     await drop(f);
   }
+});
+
+/**
+ * The lock-priority assumption, measured: the cutover's lock is granted while writes wait (a short
+ * transaction holds the table when it is requested), so the server counts one exclusive grant with
+ * weaker requests waiting. At max_write_lock_count=1 that is enough for the server to let the queued
+ * writes run before the RENAME at UNLOCK: they land in the old table. Preflight refuses such values.
+ */
+async function cutoverWithQueuedWrites(db: string, maxWriteLockCount: string) {
+  const f = await fixture(db);
+  const admin = appPool(undefined, 1);
+  const holder = await mysql.createConnection(testConnection(f.db));
+  const [[was]] = await admin.query<RowDataPacket[]>('SELECT @@GLOBAL.max_write_lock_count AS v') as unknown as [RowDataPacket[]];
+  f.replay.onFlush = () => sleep(300);
+  try {
+    await admin.query(`SET GLOBAL max_write_lock_count = ${maxWriteLockCount}`);
+    return await withWriters(f, async () => {
+      await holder.query('START TRANSACTION');
+      await holder.query(`UPDATE ${id(f.table)} SET v = v WHERE id = 1`);
+      const commit = sleep(700).then(() => holder.query('COMMIT'));
+      try {
+        return await cutover(options(f, { locks: noKill(5) }));
+      } finally {
+        await commit;
+      }
+    });
+  } finally {
+    await admin.query(`SET GLOBAL max_write_lock_count = ${String(was!.v)}`);
+    await holder.end();
+    await admin.end();
+    await drop(f);
+  }
+}
+
+test('lock priority: with max_write_lock_count=1 writes queued during the cutover reach the old table; with the default they never do', async () => {
+  const low = await cutoverWithQueuedWrites('cutover_wlc_low', '1');
+  console.log(`# max_write_lock_count=1: ${low.missing.length} of ${low.written.length} rows written through the cutover went to the old table`);
+  assert.ok(low.missing.length > 0, 'every write reached the new table even at max_write_lock_count=1: the measurement did not reproduce');
+  const normal = await cutoverWithQueuedWrites('cutover_wlc_default', 'DEFAULT');
+  assert.deepEqual(normal.errors, []);
+  assert.deepEqual(normal.missing, [], 'a write reached the old table with the default max_write_lock_count');
+  const [[now]] = await adminRows('SELECT @@GLOBAL.max_write_lock_count AS v');
+  assert.ok(BigInt(String(now!.v)) >= 4294967295n, 'the global was restored');
 });
 
 test('the flush runs on the lock session while writes are blocked, and replay stops before the swap', async () => {
