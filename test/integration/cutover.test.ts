@@ -466,6 +466,22 @@ test('replay that cannot catch up under the lock within lock-wait-timeout: the a
   }
 });
 
+test('the wait for replay under the lock is bounded by --lock-stall-timeout (2 s), not by lock-wait-timeout', async () => {
+  const f = await fixture('cutover_stall_bound');
+  f.replay.onWaitFor = (signal, n) => (n === 1 ? untilAborted(signal) : Promise.resolve());
+  try {
+    const started = Date.now();
+    const result = await cutover(options(f, { session: { ...SESSION, lockWaitTimeout: 10 } }));
+    const elapsed = Date.now() - started;
+    assert.equal(result.attempts, 2);
+    assert.match(f.warnings[0] ?? '', /replay did not reach .* within 2 s under the lock/);
+    // A bound, not a speed: the first attempt held the lock well under lock-wait-timeout (10 s).
+    assert.ok(elapsed < 8000, `the cutover took ${elapsed} ms: the lock was held until lock-wait-timeout`);
+  } finally {
+    await drop(f);
+  }
+});
+
 test('waitForSentinel blocks while the sentinel exists (Sluice\'s or an operator\'s), calls onWaiting, and aborts promptly', async () => {
   const db = 'cutover_sentinel';
   const pool = await freshDatabase(db);
