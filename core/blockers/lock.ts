@@ -52,9 +52,12 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
     // Without an MDL view every open transaction is a suspect, but only once a LOCK TABLES timed
     // out, and only a transaction older than the time Sluice has been trying.
     // With a view: a holder is a blocker once it is old, or seen a second time in the same hold
-    // (an idle transaction opened a moment ago looks young on the first look).
+    // (an idle transaction opened a moment ago looks young on the first look). "Same hold": its age
+    // grew. Where ages have whole-second resolution (MySQL: transaction age) a young hold does not
+    // grow between two looks, so there it counts only from LONG_HOLDER_MS on: busy sessions running
+    // back-to-back short transactions never look like one long hold.
     const blockers = finder.exact
-      ? holders.filter((b) => b.ageMs >= LONG_HOLDER_MS || (seen.get(b.id) ?? Infinity) <= b.ageMs)
+      ? holders.filter((b) => b.ageMs >= LONG_HOLDER_MS || (seen.get(b.id) ?? Infinity) < b.ageMs)
       : retries > 0 ? holders.filter((b) => b.ageMs + 1000 >= waited) : [];
     seen.clear();
     for (const b of holders) seen.set(b.id, b.ageMs);

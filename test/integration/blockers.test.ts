@@ -22,6 +22,7 @@ import { replayControl } from '../../core/runner/controls.ts';
 import { inspectTable } from '../../core/table/inspect.ts';
 import { SnapshotSet } from '../../plugins/checksum/snapshots.ts';
 import { appPool, fileDatabases, testConnection } from '../support/db.ts';
+import { metadataLockView, setMetadataLockView } from '../support/mdl-view.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { startWriteProbe } from '../support/write-probe.ts';
 
@@ -75,12 +76,6 @@ function idleTransaction(db: string, hook: 'afterCopy' | 'beforeCutover', sql: s
   return { plugin, state, alive, close };
 }
 
-async function metadataLockInfo(): Promise<'ACTIVE' | 'NOT INSTALLED' | undefined> {
-  const rows = await admin.query<RowDataPacket[]>("SELECT PLUGIN_STATUS AS s FROM information_schema.ALL_PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO'")
-    .then(([r]) => r, () => [] as RowDataPacket[]);
-  return rows[0]?.s as 'ACTIVE' | 'NOT INSTALLED' | undefined;
-}
-
 const VIEWS = [
   { name: 'without a metadata lock view (open transactions are the suspects)', exact: false },
   { name: 'with MariaDB\'s METADATA_LOCK_INFO', exact: true },
@@ -88,15 +83,10 @@ const VIEWS = [
 
 for (const view of VIEWS) {
   describe(`blockers ${view.name}`, async () => {
-    const initial = await metadataLockInfo();
+    const initial = await metadataLockView(admin);
     const skip = view.exact && initial === undefined ? 'the server has no metadata_lock_info plugin' : false;
-    const set = async (want: boolean) => {
-      const now = await metadataLockInfo();
-      if (want && now === 'NOT INSTALLED') await admin.query("INSTALL SONAME 'metadata_lock_info'");
-      if (!want && now === 'ACTIVE') await admin.query("UNINSTALL SONAME 'metadata_lock_info'");
-    };
-    before(async () => { if (!skip) await set(view.exact); });
-    after(async () => { if (initial !== undefined) await set(initial === 'ACTIVE'); });
+    before(async () => { if (!skip) await setMetadataLockView(admin, view.exact); });
+    after(async () => { if (initial !== undefined) await setMetadataLockView(admin, initial === 'ACTIVE'); });
     const tag = view.exact ? 'x' : 'f';
 
     test('an idle transaction that wrote t before the checksum lock is killed and logged; the migration succeeds; the writer never stalls long', { skip }, async () => {

@@ -13,6 +13,7 @@ import { throwIfAborted } from '../../core/lifecycle/abort.ts';
 import { CUTOVER_SENTINEL_TABLE, MAX_IDENTIFIER_LENGTH, shadowTableName } from '../../core/table/names.ts';
 import type { BinlogPosition } from '../../core/types.ts';
 import { appPool, freshDatabase, testConnection } from '../support/db.ts';
+import { metadataLockView, setMetadataLockView } from '../support/mdl-view.ts';
 
 const id = mysql.escapeId;
 const SESSION = { lockWaitTimeout: 2, innodbLockWaitTimeout: 3 };
@@ -239,8 +240,11 @@ async function cutoverWithQueuedWrites(db: string, maxWriteLockCount: string) {
   const admin = appPool(undefined, 1);
   const holder = await mysql.createConnection(testConnection(f.db));
   const [[was]] = await admin.query<RowDataPacket[]>('SELECT @@GLOBAL.max_write_lock_count AS v') as unknown as [RowDataPacket[]];
+  // With a metadata lock view Sluice would wait for the holder instead of queueing behind it.
+  const view = await metadataLockView(admin);
   f.replay.onFlush = () => sleep(300);
   try {
+    await setMetadataLockView(admin, false);
     await admin.query(`SET GLOBAL max_write_lock_count = ${maxWriteLockCount}`);
     return await withWriters(f, async () => {
       await holder.query('START TRANSACTION');
@@ -254,6 +258,7 @@ async function cutoverWithQueuedWrites(db: string, maxWriteLockCount: string) {
     });
   } finally {
     await admin.query(`SET GLOBAL max_write_lock_count = ${String(was!.v)}`);
+    if (view === 'ACTIVE') await setMetadataLockView(admin, true);
     await holder.end();
     await admin.end();
     await drop(f);
