@@ -2,7 +2,8 @@
  * Blockers of Sluice's table locks, against the real server, each through a real migration:
  * an idle transaction in front of the checksum lock and in front of the cutover lock is killed
  * (and logged) and the migration completes while an application writer never stalls long; with
- * killing off, bounded retries end in a typed error that keeps the checkpoint and the session. Run
+ * killing off, bounded retries end in a typed error that keeps the checkpoint and the session; a
+ * transaction on Sluice's own pool is waited for, never killed. Run
  * once with the exact view (MariaDB's metadata_lock_info plugin, installed for the tests and
  * uninstalled after) and once without it (open transactions as suspects). Last, a stalled binlog
  * stream never keeps the checksum's lock beyond its bound.
@@ -11,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql, { type Connection, type Pool, type RowDataPacket } from 'mysql2/promise';
 import {
-  checkpointTableName, ChecksumCatchUpError, createMigration, CutoverFailedError, definePlugin, LockBlockedError,
+  checkpointTableName, ChecksumCatchUpError, createMigration, CutoverFailedError, definePlugin, LockBlockedError, Tokens,
   type MigrationResult, type SluicePlugin,
 } from '../../mod.ts';
 import { createTableLocks, OwnSessions, resolveLockPolicy } from '../../core/blockers/index.ts';
@@ -141,6 +142,32 @@ for (const view of VIEWS) {
         await probe.stop();
         await blocker.close();
       }
+    });
+
+    test('a transaction on Sluice\'s own pool is never killed: the cutover waits for it', { skip }, async () => {
+      const db = `blockers_own_${tag}`;
+      await seed(db);
+      let ownId = 0;
+      let listed = false;
+      let finished: Promise<void> | undefined;
+      const plugin = definePlugin({
+        name: 'own-transaction',
+        async beforeCutover(ctx) {
+          const conn = await ctx.resolve(Tokens.Pool).getConnection();
+          ownId = conn.threadId;
+          listed = ctx.resolve(Tokens.Locks).ownSessionIds().includes(ownId);
+          await conn.query('START TRANSACTION');
+          await conn.query('SELECT * FROM t WHERE id = 1');
+          finished = new Promise<void>((resolve) => setTimeout(() => {
+            void conn.query('COMMIT').finally(() => { conn.release(); resolve(); });
+          }, 2500));
+        },
+      });
+      const out = await migrate(db, [plugin], { lockWaitTimeout: 8, killBlockersAfter: 0.5 });
+      await finished;
+      assert.equal(out.error, undefined, String(out.error));
+      assert.ok(listed, `pool connection ${ownId} is not among Sluice's own sessions`);
+      assert.deepEqual(out.logs.filter((l) => l.startsWith('warn: killed session')), []);
     });
 
     test('with killBlockers false: bounded retries, then CutoverFailedError naming the session; the checkpoint and the session are kept', { skip }, async () => {
