@@ -1,140 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import mysql, { type Connection, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { cutover } from '../../core/cutover/cutover.ts';
 import { chooseOldTableName, finishOldTable } from '../../core/cutover/old-table.ts';
 import { createSentinel, waitForSentinel } from '../../core/cutover/sentinel.ts';
 import { sortsAfter, swapTableNames } from '../../core/cutover/names.ts';
 import { CutoverFailedError, OldTableExistsError, SwapTableExistsError } from '../../core/cutover/errors.ts';
-import type { CutoverLog, ReplayForCutover } from '../../core/cutover/types.ts';
-import { resolveLockPolicy } from '../../core/blockers/policy.ts';
 import { MigrationCancelledError } from '../../core/errors.ts';
-import { throwIfAborted } from '../../core/lifecycle/abort.ts';
-import { CUTOVER_SENTINEL_TABLE, MAX_IDENTIFIER_LENGTH, shadowTableName } from '../../core/table/names.ts';
-import type { BinlogPosition } from '../../core/types.ts';
+import { CUTOVER_SENTINEL_TABLE, MAX_IDENTIFIER_LENGTH } from '../../core/table/names.ts';
 import { appPool, freshDatabase, testConnection } from '../support/db.ts';
-import { metadataLockView, setMetadataLockView } from '../support/mdl-view.ts';
-
-const id = mysql.escapeId;
-const SESSION = { lockWaitTimeout: 2, innodbLockWaitTimeout: 3 };
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * Replay stand-in doing real SQL: each flush copies the source into the shadow with
- * REPLACE … SELECT on the connection it is given (which must hold the cutover's lock).
- */
-class CopyingReplay implements ReplayForCutover {
-  pending = 0;
-  calls: string[] = [];
-  flushThreads: number[] = [];
-  flushedAt: number[] = [];
-  stopped = false;
-  onWaitFor?: (signal: AbortSignal, n: number) => Promise<void>;
-  onFlush?: (conn: Connection | PoolConnection, n: number) => Promise<void>;
-  onStop?: () => Promise<void>;
-  constructor(private readonly schema: string, private readonly table: string, private readonly shadow: string) {}
-
-  async waitFor(pos: BinlogPosition, signal: AbortSignal): Promise<void> {
-    throwIfAborted(signal);
-    assert.ok(pos.file && pos.position > 0, 'waitFor gets a real binlog position');
-    this.calls.push('waitFor');
-    await this.onWaitFor?.(signal, this.calls.filter((c) => c === 'waitFor').length);
-  }
-
-  async flush(conn: Connection | PoolConnection): Promise<number> {
-    assert.equal(this.stopped, false, 'flush after stop');
-    this.calls.push('flush');
-    this.flushThreads.push(conn.threadId);
-    this.flushedAt.push(Date.now());
-    await this.onFlush?.(conn, this.flushThreads.length);
-    const [res] = await conn.query<mysql.ResultSetHeader>(
-      `REPLACE INTO ${id(this.schema)}.${id(this.shadow)} (id, v) SELECT id, v FROM ${id(this.schema)}.${id(this.table)}`,
-    );
-    return res.affectedRows;
-  }
-
-  async stop(): Promise<void> {
-    this.calls.push('stop');
-    await this.onStop?.();
-    this.stopped = true;
-  }
-}
-
-interface Fixture {
-  db: string;
-  table: string;
-  shadow: string;
-  pool: Pool;
-  replay: CopyingReplay;
-  warnings: string[];
-  log: CutoverLog;
-}
-
-/** `table` (id, v) with 50 rows; its shadow adds a column `extra` and holds a copy of the rows. */
-async function fixture(db: string, table = 'orders'): Promise<Fixture> {
-  const pool = await freshDatabase(db);
-  const shadow = shadowTableName(table);
-  await pool.query(`CREATE TABLE ${id(table)} (id INT NOT NULL PRIMARY KEY, v VARCHAR(32) NOT NULL)`);
-  await pool.query(`INSERT INTO ${id(table)} (id, v) SELECT seq, CONCAT('row ', seq) FROM seq_1_to_50`);
-  await pool.query(`CREATE TABLE ${id(shadow)} (id INT NOT NULL PRIMARY KEY, v VARCHAR(32) NOT NULL, extra INT NOT NULL DEFAULT 42)`);
-  await pool.query(`INSERT INTO ${id(shadow)} (id, v) SELECT id, v FROM ${id(table)}`);
-  await pool.query('CREATE TABLE unrelated (id INT PRIMARY KEY)');
-  const warnings: string[] = [];
-  const log: CutoverLog = { info: () => {}, debug: () => {}, warn: (m) => warnings.push(m) };
-  return { db, table, shadow, pool, replay: new CopyingReplay(db, table, shadow), warnings, log };
-}
-
-async function drop(f: Fixture): Promise<void> {
-  await f.pool.query(`DROP DATABASE IF EXISTS ${id(f.db)}`);
-  await f.pool.end();
-}
-
-const options = (f: Fixture, extra: Partial<Parameters<typeof cutover>[0]> = {}) => ({
-  connection: testConnection(f.db), session: SESSION, schema: f.db, table: f.table, shadow: f.shadow,
-  replay: f.replay, signal: new AbortController().signal, log: f.log, ...extra,
-});
-
-async function tables(pool: Pool): Promise<string[]> {
-  const [rows] = await pool.query<RowDataPacket[]>('SHOW TABLES');
-  return rows.map((r) => String(Object.values(r)[0])).sort();
-}
-
-async function columns(pool: Pool, table: string): Promise<string[]> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [table]);
-  return rows.map((r) => String(r.c));
-}
-
-async function ids(pool: Pool, table: string): Promise<number[]> {
-  const [rows] = await pool.query<RowDataPacket[]>(`SELECT id FROM ${id(table)} ORDER BY id`);
-  return rows.map((r) => Number(r.id));
-}
-
-/** Everything about the tables that a cutover could change: names, columns, row checksums. */
-async function snapshot(pool: Pool): Promise<string> {
-  const out: Record<string, unknown> = {};
-  for (const t of await tables(pool)) {
-    const [[sum]] = await pool.query<RowDataPacket[]>(`CHECKSUM TABLE ${id(t)}`) as unknown as [RowDataPacket[]];
-    out[t] = { columns: await columns(pool, t), checksum: sum!.Checksum };
-  }
-  return JSON.stringify(out);
-}
-
-/** The lock policy with blockers left alive. */
-const noKill = (lockWaitTimeout: number) => resolveLockPolicy({ lockWaitTimeout, killBlockers: false });
-
-async function adminRows(sql: string): Promise<RowDataPacket[][]> {
-  const admin = appPool(undefined, 1);
-  try {
-    return [(await admin.query<RowDataPacket[]>(sql))[0]];
-  } finally {
-    await admin.end();
-  }
-}
-
-function errno(err: unknown): number | undefined {
-  return (err as { errno?: number }).errno;
-}
+import {
+  columns, drop, errno, fixture, id, ids, noKill, options, SESSION, sleep, snapshot, tables, untilAborted, withWriters,
+} from './cutover-helpers.ts';
 
 test('swap names sort after the table (the RENAME queues on the table first) and fit 64 characters', () => {
   for (const table of ['t', 'orders', 'Orders', '_a', 'x'.repeat(55), 'y'.repeat(64), 'z'.repeat(60) + 'éé', 'ab'.repeat(30) + 'ü~é']) {
@@ -172,43 +49,6 @@ for (const table of ['orders', 'line_items_with_a_rather_long_name_for_the_swap_
   });
 }
 
-/** Three application writers inserting new rows (every 2 ms each) while `during` runs. */
-async function withWriters<T>(f: Fixture, during: () => Promise<T>) {
-  const app = appPool(f.db, 3);
-  const written: { id: number; start: number; end: number }[] = [];
-  const errors: unknown[] = [];
-  let running = true;
-  let next = 10_000;
-  const writer = async () => {
-    while (running) {
-      const rowId = next++;
-      const start = Date.now();
-      try {
-        await app.query(`INSERT INTO ${id(f.table)} (id, v) VALUES (?, 'writer')`, [rowId]);
-        written.push({ id: rowId, start, end: Date.now() });
-      } catch (err) {
-        errors.push(err);
-      }
-      await sleep(2);
-    }
-  };
-  const writers = [writer(), writer(), writer()];
-  try {
-    await sleep(150);
-    const result = await during();
-    await sleep(150);
-    running = false;
-    await Promise.all(writers);
-    const inNew = new Set(await ids(f.pool, f.table));
-    const missing = written.filter((w) => !inNew.has(w.id)).map((w) => w.id);
-    return { result, written, errors, inNew, missing };
-  } finally {
-    running = false;
-    await Promise.all(writers);
-    await app.end();
-  }
-}
-
 test('writers running through the cutover never fail and every row they write ends up in the new table', async () => {
   const f = await fixture('cutover_writers');
   f.replay.onFlush = () => sleep(300); // hold the lock a while so that writes queue behind it
@@ -227,53 +67,6 @@ test('writers running through the cutover never fail and every row they write en
   } finally {
     await drop(f);
   }
-});
-
-/**
- * The lock-priority assumption, measured: the cutover's lock is granted while writes wait (a short
- * transaction holds the table when it is requested), so the server counts one exclusive grant with
- * weaker requests waiting. At max_write_lock_count=1 that is enough for the server to let the queued
- * writes run before the RENAME at UNLOCK: they land in the old table. Preflight refuses such values.
- */
-async function cutoverWithQueuedWrites(db: string, maxWriteLockCount: string) {
-  const f = await fixture(db);
-  const admin = appPool(undefined, 1);
-  const holder = await mysql.createConnection(testConnection(f.db));
-  const [[was]] = await admin.query<RowDataPacket[]>('SELECT @@GLOBAL.max_write_lock_count AS v') as unknown as [RowDataPacket[]];
-  // With a metadata lock view Sluice would wait for the holder instead of queueing behind it.
-  const view = await metadataLockView(admin);
-  f.replay.onFlush = () => sleep(300);
-  try {
-    await setMetadataLockView(admin, false);
-    await admin.query(`SET GLOBAL max_write_lock_count = ${maxWriteLockCount}`);
-    return await withWriters(f, async () => {
-      await holder.query('START TRANSACTION');
-      await holder.query(`UPDATE ${id(f.table)} SET v = v WHERE id = 1`);
-      const commit = sleep(700).then(() => holder.query('COMMIT'));
-      try {
-        return await cutover(options(f, { locks: noKill(5) }));
-      } finally {
-        await commit;
-      }
-    });
-  } finally {
-    await admin.query(`SET GLOBAL max_write_lock_count = ${String(was!.v)}`);
-    if (view === 'ACTIVE') await setMetadataLockView(admin, true);
-    await holder.end();
-    await admin.end();
-    await drop(f);
-  }
-}
-
-test('lock priority: with max_write_lock_count=1 writes queued during the cutover reach the old table; with the default they never do', async () => {
-  const low = await cutoverWithQueuedWrites('cutover_wlc_low', '1');
-  console.log(`# max_write_lock_count=1: ${low.missing.length} of ${low.written.length} rows written through the cutover went to the old table`);
-  assert.ok(low.missing.length > 0, 'every write reached the new table even at max_write_lock_count=1: the measurement did not reproduce');
-  const normal = await cutoverWithQueuedWrites('cutover_wlc_default', 'DEFAULT');
-  assert.deepEqual(normal.errors, []);
-  assert.deepEqual(normal.missing, [], 'a write reached the old table with the default max_write_lock_count');
-  const [[now]] = await adminRows('SELECT @@GLOBAL.max_write_lock_count AS v');
-  assert.ok(BigInt(String(now!.v)) >= 4294967295n, 'the global was restored');
 });
 
 test('the flush runs on the lock session while writes are blocked, and replay stops before the swap', async () => {
@@ -428,11 +221,6 @@ test('aborting while the lock is awaited rejects promptly with MigrationCancelle
   }
 });
 
-/** Resolves never; rejects like the real replay when the signal aborts. */
-const untilAborted = (signal: AbortSignal) => new Promise<void>((_, reject) => {
-  signal.addEventListener('abort', () => reject(new MigrationCancelledError(signal.reason)), { once: true });
-});
-
 test('aborting while the lock is held (replay catching up) unlocks, rejects promptly and changes nothing', async () => {
   const f = await fixture('cutover_abort_locked');
   const app = appPool(f.db, 1);
@@ -466,22 +254,6 @@ test('replay that cannot catch up under the lock within lock-wait-timeout: the a
     assert.match(f.warnings[0] ?? '', /replay did not reach .* within 1 s/);
     assert.deepEqual(f.replay.calls, ['waitFor', 'waitFor', 'flush', 'stop']);
     assert.ok((await columns(f.pool, f.table)).includes('extra'));
-  } finally {
-    await drop(f);
-  }
-});
-
-test('the wait for replay under the lock is bounded by --lock-stall-timeout (2 s), not by lock-wait-timeout', async () => {
-  const f = await fixture('cutover_stall_bound');
-  f.replay.onWaitFor = (signal, n) => (n === 1 ? untilAborted(signal) : Promise.resolve());
-  try {
-    const started = Date.now();
-    const result = await cutover(options(f, { session: { ...SESSION, lockWaitTimeout: 10 } }));
-    const elapsed = Date.now() - started;
-    assert.equal(result.attempts, 2);
-    assert.match(f.warnings[0] ?? '', /replay did not reach .* within 2 s under the lock/);
-    // A bound, not a speed: the first attempt held the lock well under lock-wait-timeout (10 s).
-    assert.ok(elapsed < 8000, `the cutover took ${elapsed} ms: the lock was held until lock-wait-timeout`);
   } finally {
     await drop(f);
   }
