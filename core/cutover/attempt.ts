@@ -2,6 +2,7 @@
  * One cutover attempt, on its own three sessions: A holds the table lock, B queues the RENAME,
  * C (control) watches the process list, kills and inspects. See README.md for why it is safe.
  *
+ *   replay: waitFor(current position); flushPending (nothing locked; bounded by lock-wait-timeout)
  *   A: LOCK TABLES t WRITE, shadow WRITE          (core/blockers: blockers found and killed, bounded)
  *   A: binlog position; replay.waitFor (bounded by the stall bound); replay.flush(A); pending must be 0
  *   B: RENAME TABLE t TO <t>~old, <t>~new TO t    (queues on t: its first lock in sorted order)
@@ -66,6 +67,7 @@ export class CutoverAttempt {
       try {
         throwIfAborted(this.opts.signal);
         await this.open();
+        await this.catchUpBeforeLock();
         await this.lock();
         await this.catchUp();
         await this.queueRename();
@@ -108,6 +110,22 @@ export class CutoverAttempt {
     }, this.ctx.policy, this.ctx.finder, this.log);
     this.lockedAt = performance.now();
     this.log.debug(`cutover: lock on ${table} and ${shadow} granted after ${Math.round(grant.waitedMs)} ms (${grant.retries} withdrawn, ${grant.killed.length} blocker(s) killed)`);
+  }
+
+  /** Replay reaches the current position and applies it through the pool while nothing is locked. */
+  private async catchUpBeforeLock(): Promise<void> {
+    const { replay, signal } = this.opts;
+    if (!replay.flushPending) return;
+    const pos = await currentBinlogPosition(this.ctl!);
+    const waitMs = this.ctx.policy.waitMs;
+    const deadline = AbortSignal.timeout(waitMs);
+    try {
+      await replay.waitFor(pos, AbortSignal.any([signal, deadline]));
+    } catch (err) {
+      if (!signal.aborted && deadline.aborted) throw new GiveUp(`replay did not reach ${pos.file}:${pos.position} within ${waitMs / 1000} s before locking`);
+      throw err;
+    }
+    await replay.flushPending();
   }
 
   private async catchUp(): Promise<void> {

@@ -12,6 +12,12 @@ export interface ReplayForCutover {
   /** Applies every received change to the shadow on `conn` (which holds the table lock). */
   flush(conn: Connection | PoolConnection, opts: { underLock: true }): Promise<number>;
   stop(): Promise<void>;
+  /**
+   * Applies every received change through the pool, outside any lock. When given, each attempt
+   * first waits (bounded by --lock-wait-timeout) for replay to reach the server's current position
+   * and calls this, before it locks: only a short tail is left for the wait under the lock.
+   */
+  flushPending?(): Promise<number>;
   /** Changes received but not yet applied. */
   readonly pending: number;
 }

@@ -82,3 +82,21 @@ test('the wait for replay under the lock is bounded by --lock-stall-timeout (2 s
   }
 });
 
+test('each attempt catches replay up through the pool before locking, so the wait under the lock has only the tail', async () => {
+  const f = await fixture('cutover_precatch');
+  const seen: Array<{ call: string; locked: boolean }> = [];
+  const locked = async () => ((await f.pool.query<RowDataPacket[]>(`SHOW OPEN TABLES FROM ${id(f.db)} WHERE In_use > 0`))[0]).length > 0;
+  const replay = Object.assign(f.replay, {
+    async flushPending() {
+      seen.push({ call: 'flushPending', locked: await locked() });
+      return 0;
+    },
+  });
+  f.replay.onWaitFor = async () => { seen.push({ call: 'waitFor', locked: await locked() }); };
+  try {
+    await cutover(options(f, { replay }));
+    assert.deepEqual(seen, [{ call: 'waitFor', locked: false }, { call: 'flushPending', locked: false }, { call: 'waitFor', locked: true }]);
+  } finally {
+    await drop(f);
+  }
+});
