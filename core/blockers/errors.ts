@@ -11,7 +11,7 @@ export class LockBlockedError extends SluiceError {
   constructor(schema: string, tables: readonly string[], boundMs: number, blockers: readonly Blocker[], killing: boolean, options?: { cause?: unknown }) {
     const names = tables.map((t) => qualifiedName(schema, t)).join(', ');
     const who = blockers.length === 0
-      ? 'sessions holding their metadata lock kept the LOCK TABLES waiting'
+      ? 'sessions holding their metadata lock kept the LOCK TABLES waiting (Sluice sees only the sessions its user may see: grant PROCESS to see them all)'
       : `held by ${blockers.slice(0, 3).map(describeBlocker).join('; ')}${blockers.length > 3 ? ` and ${blockers.length - 3} more` : ''}`;
     const fix = killing
       ? 'end those transactions or raise --lock-wait-timeout'

@@ -17,6 +17,8 @@ export const POLL_MS = 100;
 /** A transaction that changed more rows than this is not killed: its rollback would hold the lock longer. */
 export const MAX_VICTIM_ROWS = 100_000;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
+/** "You are not owner of thread": killing another user's session needs CONNECTION ADMIN or SUPER. */
+const ER_KILL_DENIED = 1095;
 
 function lockStatement(r: TableLockRequest): string {
   return `LOCK TABLES ${r.tables.map((t) => `${qualifiedName(r.schema, t.name)} ${t.mode}`).join(', ')}`;
@@ -71,7 +73,15 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
           spared.add(b.id);
           continue;
         }
-        await killConnection(r.control, b.id);
+        try {
+          await killConnection(r.control, b.id);
+        } catch (err) {
+          if ((err as { errno?: number }).errno !== ER_KILL_DENIED) throw err;
+          log.warn(`cannot kill ${describeBlocker(b)}: Sluice's user may not (grant it CONNECTION ADMIN or SUPER), waiting for it instead`);
+          spared.add(b.id);
+          killed.set(b.id, b); // never tried again
+          continue;
+        }
         killed.set(b.id, b);
         any = true;
         log.warn(`killed ${describeBlocker(b)}: it kept ${qualifiedName(r.schema, names[0]!)} from being locked for ${r.purpose} (--no-kill-blockers turns this off)`);
@@ -102,7 +112,7 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
     } finally {
       await r.lock.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(policy.sessionLockWaitSeconds))}`).catch(() => undefined);
     }
-    return { waitedMs: performance.now() - started, killed: [...killed.values()], retries };
+    return { waitedMs: performance.now() - started, killed: [...killed.values()].filter((b) => !spared.has(b.id)), retries };
   }
 }
 

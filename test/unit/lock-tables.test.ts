@@ -73,3 +73,17 @@ test('without a view nobody is a suspect before a LOCK TABLES timed out', async 
   await lockTables(s.request(), resolveLockPolicy({ lockWaitTimeout: 2, killBlockersAfter: 0 }), s.finder, quiet);
   assert.deepEqual(s.kills(), [], 'killed on suspicion alone');
 });
+
+test('a kill the server refuses (1095: another user\'s session without CONNECTION ADMIN) is logged once and the session waited for', async () => {
+  const s = scene([blocker(9)]);
+  const warnings: string[] = [];
+  const control = {
+    async query(sql: string) {
+      if (sql.startsWith('KILL CONNECTION')) throw Object.assign(new Error('You are not owner of thread 9'), { errno: 1095 });
+      return [[], []];
+    },
+  };
+  const request = { ...s.request(), control: control as never };
+  await assert.rejects(lockTables(request, resolveLockPolicy({ lockWaitTimeout: 1, killBlockersAfter: 0 }), s.finder, { ...quiet, warn: (m: string) => warnings.push(m) }), LockBlockedError);
+  assert.equal(warnings.filter((w) => /^cannot kill session 9 .*CONNECTION ADMIN/.test(w)).length, 1, warnings.join('\n'));
+});
