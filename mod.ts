@@ -116,7 +116,7 @@ export function defineConfig(config: SluiceConfig): SluiceConfig {
 export * from './plugin-api.ts';
 export { Migration } from './core/lifecycle/migration.ts';
 export * from './core/all-errors.ts';
-export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './plugins/checksum/index.ts';
+export { ChecksumCatchUpError, ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './plugins/checksum/index.ts';
 export { checksumPlugin, type ChecksumPluginOptions };
 export {
   BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointOptionError, CheckpointTooOldError,

@@ -24,3 +24,5 @@ export type { TableInfo, ColumnInfo, IndexInfo, ColumnMapping } from './core/tab
 export { parseDuration, durationOption, formatDuration } from './core/duration.ts';
 export { qualifiedName, oneLine } from './core/format.ts';
 export { redactText } from './core/lifecycle/redact.ts';
+export { LockBlockedError, ReplayLagError } from './core/blockers/errors.ts';
+export type { TableLocks, TableLockRequest, TableLockSpec, TableLockMode, LockGrant, LockPolicy, Blocker } from './core/blockers/types.ts';

@@ -34,6 +34,9 @@ Migration:
   --sql-mode MODES         sql_mode the server judges the ALTER under, as your sessions would (default: the server's global one)
   --time-zone TZ           time zone of DATETIME/TIMESTAMP conversions, as your sessions (default: the server's global one)
   --reconnect-timeout S    how long a lost server or binlog stream is waited for before the run fails, keeping its checkpoint (default ${D.reconnectTimeout})
+  --no-kill-blockers       never KILL sessions that keep holding the table's metadata lock (default: killed)
+  --kill-blockers-after S  wait this long for such a session before killing it (default: half of --lock-wait-timeout)
+  --lock-stall-timeout S   longest a pending table lock may hold up the application's queries before it is retried (default 2)
   --no-checksum            skip the checksum before cutover (default: checksum on; not recommended)
 Resume:
   --strict                 refuse (typed error) instead of starting fresh when a checkpoint cannot be used (default off)
@@ -105,6 +108,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
         'cutover-attempts': { type: 'string' }, 'reconnect-timeout': { type: 'string' }, 'lock-conflict-timeout': { type: 'string' },
         'sql-mode': { type: 'string' }, 'time-zone': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
+        'no-kill-blockers': { type: 'boolean' }, 'kill-blockers-after': { type: 'string' }, 'lock-stall-timeout': { type: 'string' },
         'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
         'max-load': { type: 'string' }, 'critical-load': { type: 'string' }, replica: { type: 'string', multiple: true },
         'max-replica-lag': { type: 'string' }, 'pause-file': { type: 'string' }, 'throttle-query': { type: 'string' },
@@ -154,6 +158,11 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   set('sqlMode', values['sql-mode']);
   set('timeZone', values['time-zone']);
   set('lockConflictTimeout', intFlag('lock-conflict-timeout', values['lock-conflict-timeout']));
+  if (values['no-kill-blockers']) overrides.killBlockers = false;
+  const killAfter = values['kill-blockers-after'];
+  if (killAfter !== undefined && !/^\d+(\.\d+)?$/.test(killAfter)) throw new InvalidOptionError(`--kill-blockers-after must be a number of seconds, got "${killAfter}"`);
+  set('killBlockersAfter', killAfter === undefined ? undefined : Number(killAfter));
+  set('lockStallTimeout', intFlag('lock-stall-timeout', values['lock-stall-timeout']));
   set('deferCutover', values['defer-cutover']);
   set('keepOldTable', values['keep-old-table']);
   if (values['no-native']) overrides.tryNative = false;
@@ -208,7 +217,7 @@ const FLAG_PATHS: Record<string, string> = {
   database: 'connection.database', socket: 'connection.socketPath', 'ssl-mode': 'connection.ssl.mode',
   'ssl-ca': 'connection.ssl.ca', 'ssl-cert': 'connection.ssl.cert', 'ssl-key': 'connection.ssl.key',
   statement: 'statement', threads: 'threads', 'target-chunk-time': 'targetChunkMs', 'lock-wait-timeout': 'lockWaitTimeout',
-  'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'lock-conflict-timeout': 'lockConflictTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
+  'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'lock-conflict-timeout': 'lockConflictTimeout', 'no-kill-blockers': 'killBlockers', 'kill-blockers-after': 'killBlockersAfter', 'lock-stall-timeout': 'lockStallTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
   'no-native': 'tryNative', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
   'checkpoint-max-age': 'checkpoint.maxAge', 'max-load': 'throttle.maxLoad', 'critical-load': 'throttle.criticalLoad',
   replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',

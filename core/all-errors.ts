@@ -9,6 +9,7 @@ export * from './copier/errors.ts';
 export * from './connection/errors.ts';
 export * from './replay/errors.ts';
 export * from './cutover/errors.ts';
+export * from './blockers/errors.ts';
 export { ResumeShadowMissingError } from './runner/prepare.ts';
 export * from './connection/connect-errors.ts';
 export * from './cleanup/errors.ts';

@@ -3,6 +3,8 @@ import type { ConnectionOptions, SessionSettings } from './connection/connection
 import { DEFAULT_RECONNECT_SECONDS } from './connection/reconnect.ts';
 import { InvalidOptionError } from './errors.ts';
 import type { SluicePlugin } from './lifecycle/hooks.ts';
+import { resolveLockPolicy } from './blockers/policy.ts';
+import type { LockPolicy } from './blockers/types.ts';
 
 export interface MigrationOptions {
   connection: ConnectionOptions;
@@ -14,6 +16,18 @@ export interface MigrationOptions {
   targetChunkMs?: number;
   /** Seconds a metadata lock may be waited for (LOCK TABLES, RENAME, native ALTER); default 30. */
   lockWaitTimeout?: number;
+  /**
+   * Kill sessions that keep holding the table's metadata lock when Sluice needs a table lock
+   * (checksum snapshots, cutover), after `killBlockersAfter` (default true; --no-kill-blockers).
+   */
+  killBlockers?: boolean;
+  /** Seconds Sluice waits for a blocker before killing it (default half of lockWaitTimeout). */
+  killBlockersAfter?: number;
+  /**
+   * Longest a pending LOCK TABLES of Sluice's may hold the application's queries up before it is
+   * withdrawn and retried, and longest a wait under Sluice's table lock, in whole seconds (default 2).
+   */
+  lockStallTimeout?: number;
   /** Create the sentinel table `_sluice_sentinel` and wait to cut over until an operator drops it. */
   deferCutover?: boolean;
   /** Keep the original table as `_<table>_old` (timestamped if taken) instead of dropping it. */
@@ -46,6 +60,8 @@ export interface MigrationOptions {
 
 export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plugins' | 'sqlMode' | 'timeZone'>> & {
   serverId: number;
+  /** Bounds and kill policy of Sluice's table locks (from lockWaitTimeout, killBlockers, killBlockersAfter, lockStallTimeout). */
+  locks: LockPolicy;
   plugins: readonly SluicePlugin[];
   sqlMode: string | undefined;
   timeZone: string | undefined;
@@ -94,12 +110,19 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   }
   const d = ENGINE_DEFAULTS;
   const lockWaitTimeout = positiveInt('lockWaitTimeout', options.lockWaitTimeout, d.lockWaitTimeout, 31_536_000, '--lock-wait-timeout');
+  const locks = resolveLockPolicy({
+    lockWaitTimeout, killBlockers: options.killBlockers, killBlockersAfter: options.killBlockersAfter, lockStallTimeout: options.lockStallTimeout,
+  });
   return {
     connection: { ...c },
     statement: options.statement.trim(),
     threads: positiveInt('threads', options.threads, d.threads, 64, '--threads'),
     targetChunkMs: positiveInt('targetChunkMs', options.targetChunkMs, d.targetChunkMs, 60_000, '--target-chunk-time'),
     lockWaitTimeout,
+    killBlockers: locks.killBlockers,
+    killBlockersAfter: locks.killAfterMs / 1000,
+    lockStallTimeout: locks.stallSeconds,
+    locks,
     deferCutover: options.deferCutover ?? d.deferCutover,
     keepOldTable: options.keepOldTable ?? d.keepOldTable,
     tryNative: options.tryNative ?? d.tryNative,

@@ -6,6 +6,7 @@
 import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
 import { token } from './container/tokens.ts';
 import type { ConnectionOptions, Queryable, ServerFlavor } from './connection/connection.ts';
+import type { TableLocks } from './blockers/types.ts';
 import type { UserSession } from './connection/user-session.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { ParsedAlter } from './statement/types.ts';
@@ -37,11 +38,18 @@ export interface ReplayControl {
   readonly applied: BinlogPosition;
   readonly pending: number;
   /**
-   * On a connection that holds `LOCK TABLES source WRITE, shadow WRITE`: waits until replay has
-   * received everything up to the server's current binlog position, then applies it on that
-   * connection without releasing the locks. Afterwards source and shadow hold the same rows.
+   * Before taking a table lock: waits (at most `timeoutMs`, else ReplayLagError) until replay has
+   * received everything up to the server's current binlog position (read on `db`), then applies it
+   * through the pool, so that only a short tail is left for syncUnderLock.
    */
-  syncUnderLock(conn: Connection | PoolConnection): Promise<void>;
+  catchUp(db: Queryable, opts: { timeoutMs: number; signal: AbortSignal }): Promise<void>;
+  /**
+   * On a connection that holds `LOCK TABLES source READ|WRITE, shadow WRITE`: waits until replay
+   * has received everything up to the server's current binlog position (at most `timeoutMs` when
+   * given, else ReplayLagError: the caller unlocks and retries), then applies it on that connection
+   * without releasing the locks. Afterwards source and shadow hold the same rows.
+   */
+  syncUnderLock(conn: Connection | PoolConnection, opts?: { timeoutMs?: number }): Promise<void>;
 }
 
 /** What plugins may ask of the copier (the checksum plugin walks the table and re-copies ranges). */
@@ -79,4 +87,6 @@ export const Tokens = {
   Copy: token<CopyControl>('copy'),
   /** Available from setup. */
   Status: token<RunStatus>('status'),
+  /** Bounded table locks that find and kill blockers, under the migration's policy (from the connect phase). */
+  Locks: token<TableLocks>('locks'),
 } as const;

@@ -2,8 +2,9 @@
  * One cutover attempt, on its own three sessions: A holds the table lock, B queues the RENAME,
  * C (control) watches the process list, kills and inspects. See README.md for why it is safe.
  *
- *   A: LOCK TABLES t WRITE, shadow WRITE          (bounded by lock_wait_timeout)
- *   A: binlog position; replay.waitFor; replay.flush(A); pending must be 0
+ *   replay: waitFor(current position); flushPending (nothing locked; bounded by lock-wait-timeout)
+ *   A: LOCK TABLES t WRITE, shadow WRITE          (core/blockers: blockers found and killed, bounded)
+ *   A: binlog position; replay.waitFor (bounded by the stall bound); replay.flush(A); pending must be 0
  *   B: RENAME TABLE t TO <t>~old, <t>~new TO t    (queues on t: its first lock in sorted order)
  *   C: sees B "Waiting for table metadata lock"
  *   A: ALTER TABLE shadow RENAME TO <t>~new       (leaves t locked)
@@ -16,16 +17,19 @@
  * (CutoverStateUnknownError).
  */
 import type { Connection } from 'mysql2/promise';
+import { LockBlockedError } from '../blockers/errors.ts';
+import { lockTables } from '../blockers/lock.ts';
 import { currentBinlogPosition, openConnection, type Queryable } from '../connection/connection.ts';
 import { SluiceError } from '../errors.ts';
 import { asCancellation, throwIfAborted } from '../lifecycle/abort.ts';
 import { CutoverFailedError, CutoverStateUnknownError } from './errors.ts';
-import { killConnection, waitUntilGone, waitUntilQueuedOnTable } from './processlist.ts';
+import { killConnection } from '../blockers/kill.ts';
+import { waitUntilGone, waitUntilQueuedOnTable } from './processlist.ts';
 import { ER_TABLE_NOT_LOCKED, describeError, hasErrno, isConnectionError, isLockTimeout } from './sql-errors.ts';
 import { inspectSwap, type SwapTables } from './swap-state.ts';
 import { qualifiedName } from '../format.ts';
 import { existingTables } from './tables.ts';
-import type { CutoverLog, CutoverOptions } from './types.ts';
+import type { AttemptContext, CutoverLog, CutoverOptions } from './types.ts';
 
 export type AttemptOutcome = { kind: 'swapped'; lockMs: number } | { kind: 'retry'; reason: string };
 
@@ -55,6 +59,7 @@ export class CutoverAttempt {
     private readonly opts: CutoverOptions,
     private readonly t: SwapTables,
     private readonly log: CutoverLog,
+    private readonly ctx: AttemptContext,
   ) {}
 
   async run(): Promise<AttemptOutcome> {
@@ -62,6 +67,7 @@ export class CutoverAttempt {
       try {
         throwIfAborted(this.opts.signal);
         await this.open();
+        await this.catchUpBeforeLock();
         await this.lock();
         await this.catchUp();
         await this.queueRename();
@@ -77,8 +83,9 @@ export class CutoverAttempt {
     }
   }
 
-  private get waitSeconds(): number {
-    return Math.max(1, Math.floor(this.opts.session.lockWaitTimeout));
+  /** The bound on every wait under the lock (--lock-stall-timeout), seconds. */
+  private get stallSeconds(): number {
+    return this.ctx.policy.stallSeconds;
   }
 
   private async open(): Promise<void> {
@@ -90,38 +97,46 @@ export class CutoverAttempt {
 
   private async lock(): Promise<void> {
     const { schema, table, shadow } = this.t;
-    await this.killableOnA(`LOCK TABLES ${qualifiedName(schema, table)} WRITE, ${qualifiedName(schema, shadow)} WRITE`);
+    const { signal, ownSessions } = this.opts;
+    const own = [this.a!, this.b!, this.ctl!].map((c) => c.threadId);
+    const grant = await lockTables({
+      lock: this.a!,
+      control: this.ctl!,
+      schema,
+      tables: [{ name: table, mode: 'WRITE' }, { name: shadow, mode: 'WRITE' }],
+      purpose: 'the cutover',
+      signal,
+      own: [...own, ...(ownSessions?.() ?? [])],
+    }, this.ctx.policy, this.ctx.finder, this.log);
     this.lockedAt = performance.now();
-    this.log.debug(`cutover: lock on ${table} and ${shadow} granted`);
+    this.log.debug(`cutover: lock on ${table} and ${shadow} granted after ${Math.round(grant.waitedMs)} ms (${grant.retries} withdrawn, ${grant.killed.length} blocker(s) killed)`);
   }
 
-  /** Runs a statement on A that may wait long; on abort, kills it (through C) and waits for it to end. */
-  private async killableOnA(sql: string): Promise<void> {
-    const { signal } = this.opts;
-    const a = this.a!;
-    let kill: Promise<unknown> | undefined;
-    const onAbort = () => {
-      kill = this.ctl!.query('KILL QUERY ?', [a.threadId]).catch(() => undefined);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+  /** Replay reaches the current position and applies it through the pool while nothing is locked. */
+  private async catchUpBeforeLock(): Promise<void> {
+    const { replay, signal } = this.opts;
+    if (!replay.flushPending) return;
+    const pos = await currentBinlogPosition(this.ctl!);
+    const waitMs = this.ctx.policy.waitMs;
+    const deadline = AbortSignal.timeout(waitMs);
     try {
-      await a.query(sql);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      await kill;
+      await replay.waitFor(pos, AbortSignal.any([signal, deadline]));
+    } catch (err) {
+      if (!signal.aborted && deadline.aborted) throw new GiveUp(`replay did not reach ${pos.file}:${pos.position} within ${waitMs / 1000} s before locking`);
+      throw err;
     }
-    throwIfAborted(signal);
+    await replay.flushPending();
   }
 
   private async catchUp(): Promise<void> {
     const { replay, signal } = this.opts;
     const pos = await currentBinlogPosition(this.a!);
-    const deadline = AbortSignal.timeout(this.waitSeconds * 1000);
+    const deadline = AbortSignal.timeout(this.stallSeconds * 1000);
     try {
       await replay.waitFor(pos, AbortSignal.any([signal, deadline]));
     } catch (err) {
       if (!signal.aborted && deadline.aborted) {
-        throw new GiveUp(`replay did not reach ${pos.file}:${pos.position} within ${this.waitSeconds} s under the lock`);
+        throw new GiveUp(`replay did not reach ${pos.file}:${pos.position} within ${this.stallSeconds} s under the lock`);
       }
       throw err;
     }
@@ -140,7 +155,7 @@ export class CutoverAttempt {
       () => settle({ ok: true, at: performance.now() }),
       (err: unknown) => settle({ ok: false, err, at: performance.now() }),
     );
-    const budgetMs = Math.min(5000, Math.max(250, this.waitSeconds * 500));
+    const budgetMs = Math.max(250, this.stallSeconds * 1000);
     const queued = await waitUntilQueuedOnTable(this.ctl!, b.threadId, () => this.renameDone !== undefined, budgetMs, this.opts.signal);
     if (!queued) {
       throw new GiveUp(this.renameDone
@@ -209,7 +224,7 @@ export class CutoverAttempt {
     if (this.stopTried) {
       throw new CutoverFailedError(`cutover failed after replay was stopped (${describeError(err)}); \`${this.t.table}\` is unchanged: run the migration again to resume`, { cause: err });
     }
-    if (err instanceof GiveUp) return { kind: 'retry', reason: err.message };
+    if (err instanceof GiveUp || err instanceof LockBlockedError) return { kind: 'retry', reason: err.message };
     if (isLockTimeout(err) || isConnectionError(err)) return { kind: 'retry', reason: describeError(err) };
     if (err instanceof SluiceError) throw err;
     throw new CutoverFailedError(`cutover failed: ${describeError(err)}; \`${this.t.table}\` is unchanged`, { cause: err });

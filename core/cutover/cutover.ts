@@ -2,6 +2,8 @@
  * Swaps the shadow table in for the original, atomically for the application, retrying with
  * backoff; the original ends under `oldName` (default `_<t>_old`). See attempt.ts and README.md.
  */
+import { BlockerFinder } from '../blockers/find.ts';
+import { resolveLockPolicy } from '../blockers/policy.ts';
 import { openConnection, type Queryable } from '../connection/connection.ts';
 import { InvalidOptionError } from '../errors.ts';
 import { sleep, throwIfAborted } from '../lifecycle/abort.ts';
@@ -29,11 +31,16 @@ export async function cutover(opts: CutoverOptions): Promise<CutoverOutcome> {
   const oldName = opts.oldName ?? oldTableName(opts.table);
   const tables: SwapTables = { schema: opts.schema, table: opts.table, shadow: opts.shadow, swap: swapTableNames(opts.table) };
   throwIfAborted(opts.signal);
-  await withSession(opts, (db) => precheck(db, tables, oldName));
+  const finder = await withSession(opts, async (db) => {
+    await precheck(db, tables, oldName);
+    return await BlockerFinder.detect(db);
+  });
+  const policy = opts.locks ?? resolveLockPolicy({ lockWaitTimeout: opts.session.lockWaitTimeout });
+  if (finder.hint && policy.killBlockers) log.info(`cutover: ${finder.hint}; until then a session counts as a blocker when its transaction is older than Sluice's wait for the lock`);
 
   let lastReason = '';
   for (let n = 1; n <= attempts; n++) {
-    const outcome = await new CutoverAttempt(opts, tables, log).run();
+    const outcome = await new CutoverAttempt(opts, tables, log, { policy, finder }).run();
     if (outcome.kind === 'swapped') {
       const oldTable = await nameOldTable(opts, tables, oldName, log);
       log.info(`cutover: \`${opts.table}\` swapped in attempt ${n}; writes were blocked ${Math.round(outcome.lockMs)} ms; the original is now \`${oldTable}\``);

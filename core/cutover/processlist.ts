@@ -37,13 +37,3 @@ export async function waitUntilGone(db: Queryable, threadId: number, timeoutMs: 
     await sleep(pollMs, never);
   }
 }
-
-/** Ends a whole session (not just its statement, so a statement still in flight can never run). */
-export async function killConnection(db: Queryable, threadId: number): Promise<void> {
-  try {
-    await db.query('KILL CONNECTION ?', [threadId]);
-  } catch (err) {
-    // ER_NO_SUCH_THREAD: already gone, which is what we wanted.
-    if ((err as { errno?: number }).errno !== 1094) throw err;
-  }
-}

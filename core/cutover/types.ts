@@ -1,6 +1,8 @@
 /** What the cutover needs from its caller: connection settings, the tables, and the replay. */
 import type { Connection, PoolConnection } from 'mysql2/promise';
 import type { ConnectionOptions, SessionSettings } from '../connection/connection.ts';
+import type { BlockerFinder } from '../blockers/find.ts';
+import type { LockPolicy } from '../blockers/types.ts';
 import type { BinlogPosition } from '../types.ts';
 
 /** The part of binlog replay the cutover drives while it holds the lock. */
@@ -10,6 +12,12 @@ export interface ReplayForCutover {
   /** Applies every received change to the shadow on `conn` (which holds the table lock). */
   flush(conn: Connection | PoolConnection, opts: { underLock: true }): Promise<number>;
   stop(): Promise<void>;
+  /**
+   * Applies every received change through the pool, outside any lock. When given, each attempt
+   * first waits (bounded by --lock-wait-timeout) for replay to reach the server's current position
+   * and calls this, before it locks: only a short tail is left for the wait under the lock.
+   */
+  flushPending?(): Promise<number>;
   /** Changes received but not yet applied. */
   readonly pending: number;
 }
@@ -23,8 +31,16 @@ export interface CutoverLog {
 export interface CutoverOptions {
   /** Each attempt opens its own sessions with openConnection. */
   connection: ConnectionOptions;
-  /** lockWaitTimeout bounds the table lock, the RENAME's wait, and the catch-up under the lock. */
+  /** Session setup of the cutover's own sessions (lockWaitTimeout: the RENAME's wait behind the lock). */
   session: SessionSettings;
+  /**
+   * How the table lock is taken: its bounds and whether blockers are killed (default:
+   * resolveLockPolicy({ lockWaitTimeout: session.lockWaitTimeout }): kill after half of it, 2 s
+   * stall bound). The stall bound also bounds the catch-up and the RENAME's queueing under the lock.
+   */
+  locks?: LockPolicy;
+  /** Server ids of the migration's other sessions (pool, replay): never killed as blockers. */
+  ownSessions?: () => Iterable<number>;
   schema: string;
   table: string;
   shadow: string;
@@ -35,6 +51,12 @@ export interface CutoverOptions {
   oldName?: string;
   signal: AbortSignal;
   log?: CutoverLog;
+}
+
+/** What every attempt of one cutover shares. */
+export interface AttemptContext {
+  readonly policy: LockPolicy;
+  readonly finder: BlockerFinder;
 }
 
 export interface CutoverOutcome {

@@ -63,6 +63,14 @@ export class BinlogCompressionError extends ServerSettingError {
   }
 }
 
+/** max_write_lock_count so low that queued writes may overtake the cutover's RENAME and land in the old table. */
+export class MaxWriteLockCountError extends ServerSettingError {
+  constructor(value: string, minimum: number) {
+    super('MAX_WRITE_LOCK_COUNT', 'max_write_lock_count', value,
+      `max_write_lock_count is ${value}, below ${minimum}: writes queued during the cutover could reach the old table; run SET GLOBAL max_write_lock_count=DEFAULT (or at least ${minimum}) for the migration`);
+  }
+}
+
 // ── the user ──────────────────────────────────────────────────────────────────────────────────
 
 export interface MissingGrant {

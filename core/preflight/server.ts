@@ -6,6 +6,7 @@
 import { queryRows, type Queryable, type ServerFlavor } from '../connection/connection.ts';
 import {
   BinlogCompressionError, BinlogDisabledError, BinlogFormatError, BinlogRowImageError, BinlogRowValueOptionsError,
+  MaxWriteLockCountError,
 } from './errors.ts';
 
 export const CHECKED_VARIABLES = [
@@ -15,7 +16,18 @@ export const CHECKED_VARIABLES = [
   'binlog_row_value_options', // MySQL 8
   'binlog_transaction_compression', // MySQL 8.0.20+
   'log_bin_compress', // MariaDB
+  'max_write_lock_count',
 ] as const;
+
+/**
+ * The least max_write_lock_count Sluice accepts. The cutover needs two exclusive ("hog") grants on
+ * the table in a row while the application's writes wait: the lock, then the RENAME. Once the
+ * server has granted max_write_lock_count such locks in a row with weaker requests waiting, it
+ * lets the weaker ones go first: measured on MariaDB 10.11, with 1 queued INSERTs ran between the
+ * UNLOCK and the RENAME and landed in the old table. 2 covers Sluice's own grants; 100 leaves room
+ * for other sessions' exclusive locks on the table in the same burst. See core/cutover/README.md.
+ */
+export const MIN_MAX_WRITE_LOCK_COUNT = 100;
 
 const isOn = (v: string) => v === 'ON' || v === '1' || v === 'TRUE';
 
@@ -31,7 +43,7 @@ export async function readServerSettings(db: Queryable): Promise<Map<string, str
 
 /**
  * Throws the first problem found, in the order: log_bin, binlog_format, binlog_row_image,
- * binlog_row_value_options, compression. `flavor` orders the compression checks (the server's own
+ * binlog_row_value_options, compression, max_write_lock_count. `flavor` orders the compression checks (the server's own
  * variable first); both are checked when present.
  */
 export async function checkServerSettings(db: Queryable, flavor: ServerFlavor): Promise<void> {
@@ -50,5 +62,9 @@ export async function checkServerSettings(db: Queryable, flavor: ServerFlavor): 
   for (const name of compression) {
     const value = vars.get(name);
     if (value !== undefined && isOn(value)) throw new BinlogCompressionError(name, value);
+  }
+  const writeLocks = vars.get('max_write_lock_count');
+  if (writeLocks !== undefined && /^\d+$/.test(writeLocks) && BigInt(writeLocks) < BigInt(MIN_MAX_WRITE_LOCK_COUNT)) {
+    throw new MaxWriteLockCountError(writeLocks, MIN_MAX_WRITE_LOCK_COUNT);
   }
 }

@@ -1,4 +1,5 @@
 /** Phase `connect`: one session-configured pool for the whole run, and what server this is. */
+import { createTableLocks, OwnSessions } from '../blockers/service.ts';
 import { openPool, serverFlavor, describeConnection } from '../connection/connection.ts';
 import { connectFailure } from '../connection/connect-errors.ts';
 import { StuckQueryWatchdog } from '../connection/watchdog.ts';
@@ -14,6 +15,9 @@ export const connectPhase: Phase = {
     const options = ctx.resolve(Tokens.Options);
     // copy workers + replay flush + checksum + plugins' queries
     const pool = openPool(options.connection, options.session, options.threads + 6);
+    // Every connection of the pool (copy, replay flushes, re-copies) is Sluice's own: never killed as a blocker.
+    const own = new OwnSessions();
+    own.trackPool(pool);
     await ctx.defer('connection pool', () => pool.end());
     // after an abort, a query that never returns must not keep the run from settling
     const watchdog = new StuckQueryWatchdog(pool, ctx.signal, { connection: options.connection, log: ctx.log });
@@ -26,6 +30,7 @@ export const connectPhase: Phase = {
     });
     ctx.provide(Tokens.Pool, pool);
     ctx.provide(Tokens.Flavor, flavor);
+    ctx.provide(Tokens.Locks, createTableLocks(options.locks, own, ctx.log));
     ctx.log.info(`connected to ${describeConnection(options.connection)} (${flavor.version})`);
   },
 };

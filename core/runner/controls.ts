@@ -3,7 +3,10 @@
  * documented views over the replayer and the copier, so a plugin never reaches into core/.
  */
 import mysql, { type PoolConnection, type Pool } from 'mysql2/promise';
+import { ReplayLagError } from '../blockers/errors.ts';
 import { currentBinlogPosition, type Queryable } from '../connection/connection.ts';
+import { asCancellation } from '../lifecycle/abort.ts';
+import type { BinlogPosition } from '../types.ts';
 import { copyChunk } from '../copier/copy-chunk.ts';
 import { keyRange } from '../copier/key-range.ts';
 import { KeysetChunker } from '../copier/keyset-chunker.ts';
@@ -17,12 +20,30 @@ export function replayControl(replayer: BinlogReplayer, signal: AbortSignal): Re
     flush: () => replayer.flush(),
     get applied() { return replayer.applied; },
     get pending() { return replayer.pending; },
-    async syncUnderLock(conn) {
+    async catchUp(db, opts) {
+      const pos = await currentBinlogPosition(db);
+      await waitBounded(replayer, pos, AbortSignal.any([signal, opts.signal]), opts.timeoutMs, 'before locking');
+      await replayer.flush();
+    },
+    async syncUnderLock(conn, opts) {
       const pos = await currentBinlogPosition(conn);
-      await replayer.waitFor(pos, signal);
+      await waitBounded(replayer, pos, signal, opts?.timeoutMs, 'under the table lock');
       await replayer.flush(conn, { underLock: true });
     },
   };
+}
+
+/** replayer.waitFor(pos), at most timeoutMs (ReplayLagError after; no bound when undefined). */
+async function waitBounded(replayer: BinlogReplayer, pos: BinlogPosition, signal: AbortSignal, timeoutMs: number | undefined, where: string): Promise<void> {
+  if (timeoutMs === undefined) return replayer.waitFor(pos, signal);
+  const deadline = AbortSignal.timeout(timeoutMs);
+  try {
+    await replayer.waitFor(pos, AbortSignal.any([signal, deadline]));
+  } catch (err) {
+    if (!signal.aborted && deadline.aborted) throw new ReplayLagError(pos, timeoutMs, where);
+    if (signal.aborted) throw asCancellation(signal.reason);
+    throw err;
+  }
 }
 
 export function copyControl(pool: Pool, source: TableInfo, shadow: string, mapping: ColumnMapping): CopyControl {

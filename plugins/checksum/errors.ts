@@ -35,13 +35,22 @@ export class ChecksumSetupError extends SluiceError {
   }
 }
 
-/** LOCK TABLES for taking the snapshots kept timing out behind other sessions' transactions. */
+/** LOCK TABLES for taking the snapshots kept timing out behind other sessions' metadata locks. */
 export class ChecksumLockError extends SluiceError {
   constructor(table: string, attempts: number, waitSeconds: number, options?: { cause?: unknown }) {
+    const why = options?.cause instanceof Error ? ` (last: ${options.cause.message})` : '';
     super(
       'CHECKSUM_LOCK_TIMEOUT',
-      `could not lock ${table} and its shadow table to take the checksum snapshots (${attempts} attempt(s) of ${waitSeconds} s): a long transaction holds the table; let it finish (or raise --lock-wait-timeout) and run again to resume`,
+      `could not lock ${table} and its shadow table to take the checksum snapshots (${attempts} attempt(s) of ${waitSeconds} s)${why}`,
       options,
     );
+  }
+}
+
+/** Replay did not deliver the binlog's tail in time under the snapshot lock (or before it), every attempt. */
+export class ChecksumCatchUpError extends SluiceError {
+  constructor(table: string, attempts: number, options?: { cause?: unknown }) {
+    const why = options?.cause instanceof Error ? options.cause.message : 'binlog replay is behind';
+    super('CHECKSUM_CATCH_UP', `could not take the checksum snapshots of ${table} in ${attempts} attempt(s): ${why}`, options);
   }
 }

@@ -9,7 +9,7 @@ import { verifyShadow } from './verify.ts';
 
 export type { ChecksumPluginOptions } from './options.ts';
 export { DEFAULTS as CHECKSUM_DEFAULTS } from './options.ts';
-export { ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './errors.ts';
+export { ChecksumCatchUpError, ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './errors.ts';
 
 export function checksumPlugin(options: ChecksumPluginOptions = {}): SluicePlugin {
   const resolved = resolveChecksumOptions(options);

@@ -1,22 +1,24 @@
 /**
  * A lock connection and N snapshot connections that hold consistent, identical views of the
- * source and the shadow table:
- *   LOCK TABLES src WRITE, shadow WRITE            (lock connection)
- *   replay.syncUnderLock(lock)                       (shadow now equals source)
+ * source and the shadow table (see README.md, "Snapshots", for why this is right):
+ *   replay.catchUp                                   (before locking: only a short tail remains)
+ *   LOCK TABLES src READ, shadow WRITE               (lock connection, through Tokens.Locks: blockers
+ *                                                     found and killed, every wait bounded)
+ *   replay.syncUnderLock(lock, bounded)              (the tail: shadow now equals source)
  *   START TRANSACTION WITH CONSISTENT SNAPSHOT       (each snapshot connection)
  *   UNLOCK TABLES
  *   SELECT 1 FROM src / shadow LIMIT 1               (each snapshot connection)
  * InnoDB creates the read view at START TRANSACTION WITH CONSISTENT SNAPSHOT itself, so the views
- * are pinned while the lock is held; a read of either table would block behind the lock. The
- * reads after UNLOCK take the tables' metadata locks for the transaction, so no DDL can change
- * them under the pass. `release()` rolls the snapshots back (before any new LOCK TABLES: our own
- * metadata locks would otherwise block it).
+ * are pinned while the lock is held. The reads after UNLOCK take the tables' metadata locks for
+ * the transaction, so no DDL can change them under the pass. `release()` rolls the snapshots back
+ * (before any new LOCK TABLES: our own metadata locks would otherwise block it). A tail that does
+ * not arrive within the stall bound: unlock, back off, retry.
  */
 import type { Connection } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import { openConnection, sleep, throwIfAborted } from '../../plugin-api.ts';
-import type { ConnectionOptions, ReplayControl, SessionSettings } from '../../plugin-api.ts';
-import { ChecksumLockError } from './errors.ts';
+import { LockBlockedError, openConnection, ReplayLagError, sleep, throwIfAborted } from '../../plugin-api.ts';
+import type { ConnectionOptions, ReplayControl, SessionSettings, TableLocks } from '../../plugin-api.ts';
+import { ChecksumCatchUpError, ChecksumLockError } from './errors.ts';
 import { settleAll } from './settle.ts';
 
 export interface SnapshotSetOptions {
@@ -27,15 +29,17 @@ export interface SnapshotSetOptions {
   shadow: string;
   /** Number of snapshot connections. */
   count: number;
-  replay: Pick<ReplayControl, 'syncUnderLock'>;
+  replay: Pick<ReplayControl, 'syncUnderLock' | 'catchUp'>;
+  /** The migration's lock service (Tokens.Locks). */
+  locks: Pick<TableLocks, 'lock' | 'policy'>;
+  /** Where lock waits and kills are reported. */
+  log: { debug(m: string): void };
   signal: AbortSignal;
   /** Called right after each connection opens: register its disposer there. */
   onOpen: (name: string, close: () => Promise<void>) => Promise<void>;
-  /** Attempts at LOCK TABLES when it times out behind long transactions (default 3). */
+  /** Attempts at lock + catch-up when blockers or a slow replay keep it from finishing in time (default 3). */
   lockAttempts?: number;
 }
-
-const LOCK_WAIT_TIMEOUT = 1205;
 
 async function closeConnection(conn: Connection): Promise<void> {
   try {
@@ -104,12 +108,45 @@ export class SnapshotSet {
 
   /** Takes (or retakes) the snapshots; returns how long the tables were locked, in ms. */
   async take(): Promise<number> {
-    await this.release();
-    await this.#lockTables();
+    const { signal, locks } = this.#o;
+    const attempts = this.#o.lockAttempts ?? 3;
+    const stallMs = locks.policy.stallSeconds * 1000;
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(signal);
+      await this.release();
+      try {
+        return await this.#attempt(stallMs);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (!(err instanceof LockBlockedError) && !(err instanceof ReplayLagError)) throw err;
+        if (attempt >= attempts) {
+          throw err instanceof LockBlockedError
+            ? new ChecksumLockError(this.#table(this.#o.source), attempts, locks.policy.waitMs / 1000, { cause: err })
+            : new ChecksumCatchUpError(this.#table(this.#o.source), attempts, { cause: err });
+        }
+        this.#o.log.debug(`checksum: snapshot attempt ${attempt}/${attempts} gave up (${err.message}); retrying`);
+        await sleep(500 * attempt, signal);
+      }
+    }
+  }
+
+  /** One try: catch up, lock, the tail under the lock (bounded), snapshots, unlock. */
+  async #attempt(stallMs: number): Promise<number> {
+    const { signal, locks, replay, source, shadow } = this.#o;
+    await replay.catchUp(this.#lock, { timeoutMs: locks.policy.waitMs, signal });
+    await locks.lock({
+      lock: this.#lock,
+      control: this.#conns[0] ?? this.#lock,
+      schema: this.#o.schema,
+      tables: [{ name: source, mode: 'READ' }, { name: shadow, mode: 'WRITE' }],
+      purpose: 'the checksum snapshots',
+      signal,
+      own: this.threadIds,
+    });
     const lockedAt = performance.now();
     let failure: unknown;
     try {
-      await this.#o.replay.syncUnderLock(this.#lock);
+      await replay.syncUnderLock(this.#lock, { timeoutMs: stallMs });
       await settleAll(this.#conns.map(async (c) => {
         await c.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
         await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
@@ -126,7 +163,7 @@ export class SnapshotSet {
     }
     if (failure !== undefined) throw failure;
     const heldMs = performance.now() - lockedAt;
-    const reads = [this.#o.source, this.#o.shadow].map((t) => `SELECT 1 FROM ${this.#table(t)} LIMIT 1`);
+    const reads = [source, shadow].map((t) => `SELECT 1 FROM ${this.#table(t)} LIMIT 1`);
     await settleAll(this.#conns.map(async (c) => {
       for (const sql of reads) await c.query(sql);
     }));
@@ -155,50 +192,4 @@ export class SnapshotSet {
   #table(name: string): string {
     return `${mysql.escapeId(this.#o.schema)}.${mysql.escapeId(name)}`;
   }
-
-  /**
-   * LOCK TABLES, retried when it times out behind long transactions. An abort while it waits
-   * kills the waiting statement (from a snapshot connection, idle at this point) and waits for it.
-   */
-  async #lockTables(): Promise<void> {
-    const { signal } = this.#o;
-    const sql = `LOCK TABLES ${this.#table(this.#o.source)} WRITE, ${this.#table(this.#o.shadow)} WRITE`;
-    const attempts = this.#o.lockAttempts ?? 3;
-    for (let attempt = 1; ; attempt++) {
-      throwIfAborted(signal);
-      let kill: Promise<unknown> | undefined;
-      const onAbort = () => {
-        kill = (this.#conns[0] ?? this.#lock).query('KILL QUERY ?', [this.#lock.threadId]).catch(() => undefined);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        await this.#lock.query(sql);
-      } catch (err) {
-        if (signal.aborted) throw asCancellationError(signal, err);
-        if ((err as { errno?: number }).errno !== LOCK_WAIT_TIMEOUT) throw err;
-        if (attempt >= attempts) throw new ChecksumLockError(this.#table(this.#o.source), attempts, this.#o.session.lockWaitTimeout, { cause: err });
-        await sleep(500 * attempt, signal);
-        continue;
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-        await kill;
-      }
-      if (signal.aborted) {
-        await this.#lock.query('UNLOCK TABLES').catch(() => undefined);
-        throwIfAborted(signal);
-      }
-      return;
-    }
-  }
-}
-
-/** The cancellation the run's signal carries (the killed statement's error is its cause). */
-function asCancellationError(signal: AbortSignal, cause: unknown): unknown {
-  try {
-    throwIfAborted(signal);
-  } catch (cancelled) {
-    if (cancelled instanceof Error && cancelled.cause === undefined) Object.defineProperty(cancelled, 'cause', { value: cause });
-    return cancelled;
-  }
-  return cause;
 }

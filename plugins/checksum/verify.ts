@@ -38,6 +38,8 @@ export async function verifyShadow(ctx: PluginContext, opts: ResolvedChecksumOpt
     shadow: shadow.name,
     count: threads,
     replay,
+    locks: ctx.resolve(Tokens.Locks),
+    log: ctx.log,
     signal: ctx.signal,
     onOpen: (name, close) => ctx.defer(name, close),
   });

@@ -8,7 +8,7 @@ import { checkServerSettings } from '../../core/preflight/server.ts';
 import { checkPrivileges, SCHEMA_PRIVILEGES } from '../../core/preflight/privileges.ts';
 import { checkTable } from '../../core/preflight/table.ts';
 import {
-  BinlogCompressionError, BinlogDisabledError, BinlogFormatError, BinlogRowImageError, BinlogRowValueOptionsError,
+  BinlogCompressionError, BinlogDisabledError, BinlogFormatError, BinlogRowImageError, BinlogRowValueOptionsError, MaxWriteLockCountError,
   ForeignKeyError, MissingPrivilegeError, NoPrimaryKeyError, PrimaryKeyChangeError, TriggersError,
 } from '../../core/preflight/errors.ts';
 import { inspectTable } from '../../core/table/inspect.ts';
@@ -104,6 +104,25 @@ test('MariaDB binlog compression (log_bin_compress=ON) is refused with BinlogCom
     await assert.rejects(withoutWrites(() => checkServerSettings(sluice, flavor)),
       (e: unknown) => e instanceof BinlogCompressionError && e.variable === 'log_bin_compress' && /SET GLOBAL log_bin_compress=OFF/.test(e.message));
   });
+});
+
+test('max_write_lock_count below 100 is refused with MaxWriteLockCountError (queued writes could overtake the RENAME); 100 passes', async () => {
+  const read = async () => String(((await admin.query('SELECT @@GLOBAL.max_write_lock_count AS v'))[0] as { v: unknown }[])[0]!.v);
+  const old = await read();
+  try {
+    await admin.query('SET GLOBAL max_write_lock_count = 1');
+    const err = await withoutWrites(() => checkServerSettings(sluice, flavor).then(() => undefined, (e: unknown) => e));
+    assert.ok(err instanceof MaxWriteLockCountError, String(err));
+    assert.equal(err.code, 'MAX_WRITE_LOCK_COUNT');
+    assert.equal(err.value, '1');
+    assert.match(err.message, /^max_write_lock_count is 1, below 100: writes queued during the cutover could reach the old table; run SET GLOBAL max_write_lock_count=DEFAULT/);
+    assert.ok(!err.message.includes('\n'));
+    await admin.query('SET GLOBAL max_write_lock_count = 100');
+    await withoutWrites(() => checkServerSettings(sluice, flavor));
+  } finally {
+    await admin.query(`SET GLOBAL max_write_lock_count = ${BigInt(old)}`);
+    assert.equal(await read(), old, 'max_write_lock_count was not restored');
+  }
 });
 
 test('log_bin OFF and the MySQL 8 settings (row value options, transaction compression) are refused; one query reads them all', async () => {
