@@ -7,6 +7,7 @@ import { cosmiconfig } from 'cosmiconfig';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { stripVTControlCharacters } from 'node:util';
 import { InvalidOptionError } from '../mod.ts';
 import { definePlugin, type SluiceConfig, type SluicePlugin } from '../mod.ts';
 import { configProblems } from './config-schema.ts';
@@ -41,13 +42,15 @@ export async function loadConfig(explicitPath: string | undefined, cwd = process
 
 /** The parser's own message and line of a JSON or YAML syntax error (cosmiconfig's are several lines). */
 function parserMessage(err: Error & { codeFrame?: string; reason?: string; mark?: { line: number; column: number } }): string {
-  if (err.name === 'YAMLException' && err.reason && err.mark) return `${err.reason} (line ${err.mark.line + 1}, column ${err.mark.column + 1})`;
+  if (err.name === 'YAMLException' && err.reason && err.mark) return `${stripVTControlCharacters(err.reason)} (line ${err.mark.line + 1}, column ${err.mark.column + 1})`;
   if (err.name === 'JSONError') {
-    const what = err.message.split('\n').map((l) => l.trim()).find((l) => /\bJSON\b/.test(l) && !l.startsWith('JSON Error in'));
-    const line = /^>\s*(\d+)\s*\|/m.exec(err.codeFrame ?? err.message)?.[1];
+    // the code frame is coloured where the terminal (or CI=true) supports colour
+    const text = stripVTControlCharacters(err.message);
+    const what = text.split('\n').map((l) => l.trim()).find((l) => /\bJSON\b/.test(l) && !l.startsWith('JSON Error in'));
+    const line = /^>\s*(\d+)\s*\|/m.exec(stripVTControlCharacters(err.codeFrame ?? text))?.[1];
     return `${(what ?? 'invalid JSON').replace(/ while parsing .*$/, '')}${line ? ` (line ${line})` : ''}`;
   }
-  return err.message.split('\n').find((l) => l.trim() !== '') ?? String(err);
+  return stripVTControlCharacters(err.message).split('\n').find((l) => l.trim() !== '') ?? String(err);
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
