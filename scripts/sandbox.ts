@@ -336,7 +336,7 @@ if (isMain) {
     }
   };
   run().catch((err) => {
-    console.error(`sandbox: ${err instanceof Error ? err.message : err}`);
+    console.error(err instanceof SandboxPortError ? err.message : `sandbox: ${err instanceof Error ? err.message : err}`);
     process.exit(1);
   });
 }
