@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { RowDataPacket } from 'mysql2/promise';
 import { createMigration, definePlugin } from '../../mod.ts';
 import { isCancellation } from '../../core/errors.ts';
-import { currentBinlogPosition, openPool } from '../../core/connection/connection.ts';
+import { compareBinlogPositions, currentBinlogPosition, openPool } from '../../core/connection/connection.ts';
 import { BinlogReplayer } from '../../core/replay/replayer.ts';
 import { inspectTable } from '../../core/table/inspect.ts';
 import { auxPort } from '../../scripts/sandbox.ts';
@@ -43,7 +43,11 @@ test('replay positions move from binlog.999999 into binlog.1000000, and waitFor 
     await r.flush();
     assert.equal(r.received.file, 'binlog.1000000', 'received follows the rotation');
     assert.ok(r.received.position >= pos.position);
-    assert.deepEqual(r.applied, r.received, 'applied follows received');
+    // applied reaches the awaited position in the new file (received may be further on already: the
+    // flush's own write to _t_new is a transaction of another table, which received also passes)
+    assert.equal(r.applied.file, 'binlog.1000000', 'applied follows the rotation');
+    assert.ok(compareBinlogPositions(r.applied, pos) >= 0, `applied ${r.applied.file}:${r.applied.position} is before ${pos.file}:${pos.position}`);
+    assert.ok(compareBinlogPositions(r.applied, r.received) <= 0, 'applied is never ahead of received');
     const [[row]] = await app.query<RowDataPacket[]>('SELECT v FROM _t_new WHERE id = 1');
     assert.equal(row!.v, 1);
     // A position not written yet is not reached: the wait runs into its timeout.
