@@ -36,18 +36,19 @@ export const inspectPhase: Phase = {
     const session = await readUserSession(pool, { sqlMode: options.sqlMode, timeZone: options.timeZone });
     const source = await inspectTable(pool, schema, parsed.table);
     checkTable(source, parsed);
+    // From here on only the names as stored: with lower_case_table_names 1 or 2, `Orders` and
+    // `orders` are one table, one shadow, one checkpoint (statement included) and one lock.
+    // Provided before the probe, so that a plugin's onError can name the table of a refusal.
+    const statement = withStoredNames(options.statement, source.schema, source.name);
+    ctx.provide(Tokens.Target, { schema: source.schema, table: source.name, statement, parsed });
+    ctx.provide(Tokens.Source, source);
+    ctx.provide(Tokens.UserSession, session);
     // The statement tried on an empty temporary copy: the server's refusal, and the new key column types.
     const probe = await probeAlter(pool, source, parsed, session);
     if (probe) {
       checkKeyColumnChanges(source, probe.columns, parsed.renamedColumns);
       await checkStoredGeneratedInputs(pool, source, parsed, probe.columns);
     }
-    // From here on only the names as stored: with lower_case_table_names 1 or 2, `Orders` and
-    // `orders` are one table, one shadow, one checkpoint (statement included) and one lock.
-    const statement = withStoredNames(options.statement, source.schema, source.name);
-    ctx.provide(Tokens.Target, { schema: source.schema, table: source.name, statement, parsed });
-    ctx.provide(Tokens.Source, source);
-    ctx.provide(Tokens.UserSession, session);
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
     await ctx.hooks.call(ctx, 'preflight');
