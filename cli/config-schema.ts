@@ -87,6 +87,7 @@ export const configSchema = z.strictObject({
   progressIntervalMs: whole(1).optional(),
   reconnectTimeout: whole(1).optional(),
   lockConflictTimeout: whole(1).optional(),
+  copyYields: z.boolean().optional(),
   killBlockers: z.boolean().optional(),
   killBlockersAfter: z.number().nonnegative().optional(),
   lockStallTimeout: whole(1).optional(),

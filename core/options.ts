@@ -45,6 +45,12 @@ export interface MigrationOptions {
    * keeping its checkpoint (default 300). Each loss is waited for anew, a bounded number of times.
    */
   reconnectTimeout?: number;
+  /**
+   * The copy yields to the application's row locks (NOWAIT, then SKIP LOCKED; core/copier/README.md):
+   * the application is never a deadlock victim of the copy, but under a hot write load the copy can be
+   * many times slower. Default false: the copy's locking reads wait (bounded by innodb_lock_wait_timeout).
+   */
+  copyYields?: boolean;
   /** Replica server id for the binlog stream (default: random, high range). */
   serverId?: number;
   /** Plugins, run after the default ones in this order. */
@@ -80,6 +86,7 @@ export const ENGINE_DEFAULTS = {
   progressIntervalMs: 1000,
   reconnectTimeout: DEFAULT_RECONNECT_SECONDS,
   lockConflictTimeout: 300,
+  copyYields: false,
 } as const;
 
 function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
@@ -126,6 +133,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     deferCutover: options.deferCutover ?? d.deferCutover,
     keepOldTable: options.keepOldTable ?? d.keepOldTable,
     tryNative: options.tryNative ?? d.tryNative,
+    copyYields: options.copyYields ?? d.copyYields,
     lockConflictTimeout: positiveInt('lockConflictTimeout', options.lockConflictTimeout, d.lockConflictTimeout, 86_400, '--lock-conflict-timeout'),
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
     reconnectTimeout: positiveInt('reconnectTimeout', options.reconnectTimeout, d.reconnectTimeout, 86_400, 'reconnectTimeout'),

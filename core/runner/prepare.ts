@@ -104,7 +104,8 @@ export function buildCopier(ctx: PhaseContext, shadow: string, mapping: ColumnMa
     targetChunkMs: options.targetChunkMs,
     startAfter: state.resumeLowWatermark,
     signal: copySignal,
-    locking: shareLocking(ctx.resolve(Tokens.Flavor)),
+    // blocking locking reads unless the copy yields (see MigrationOptions.copyYields)
+    locking: options.copyYields ? shareLocking(ctx.resolve(Tokens.Flavor)) : null,
     gate: state.shadowGate,
     lockConflictTimeoutMs: options.lockConflictTimeout * 1000,
     beforeChunk: (chunk) => ctx.hooks.call(copyCtx, 'beforeChunk', chunk),

@@ -116,6 +116,7 @@ test('a load of small transactions on 4 connections: the migration succeeds, the
           }
         },
       },
+      copyYields: true, // the mode that promises the application no deadlock
       threads: 2,
       targetChunkMs: 20,
       copyMs: 5000,
@@ -159,6 +160,7 @@ test('steady inserts at the end of the key while copying: every chunk stays near
           await conn.query(mysql.format('INSERT INTO t (v, w) VALUES ?', [values]));
         },
       },
+      copyYields: true,
       threads: 1,
       targetChunkMs: 50,
       copyMs: 8000,

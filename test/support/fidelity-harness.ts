@@ -39,6 +39,8 @@ export interface FidelityCase {
   /** How long the chunk delays stretch the copy at least (default 3000 ms); later chunks run at full speed. */
   copyMs?: number;
   targetChunkMs?: number;
+  /** The copy yields to the application's row locks (MigrationOptions.copyYields; default false). */
+  copyYields?: boolean;
   threads?: number;
   /** Workload operations required after the copy finished, before it is stopped (default 60). */
   opsAfterCopy?: number;
@@ -197,6 +199,7 @@ export async function runFidelityCase(c: FidelityCase): Promise<FidelityOutcome>
       checksum: c.checksum ?? false,
       threads: c.threads ?? 2,
       targetChunkMs: c.targetChunkMs ?? 5,
+      copyYields: c.copyYields ?? false,
       progressIntervalMs: 200,
       // Debugging a failure: SLUICE_KEEP_TEST_DB=1 keeps the database and the original table (_t_old).
       keepOldTable: Boolean(process.env.SLUICE_KEEP_TEST_DB),
