@@ -12,6 +12,7 @@ import {
 } from '../mod.ts';
 
 import { runCleanup } from './cleanup.ts';
+import { formatPlan } from './dry-run.ts';
 import { errorEvent, wantsJson } from './error-event.ts';
 import { loadPlugins } from './config.ts';
 import { parseFlags, USAGE } from './flags.ts';
@@ -38,6 +39,7 @@ function version(): string {
 }
 
 function summary(r: MigrationResult): string {
+  if (r.mode === 'dry-run') return `dry run of ${r.schema}.${r.table} done in ${r.durationMs} ms: nothing was changed`;
   if (r.mode === 'native') return `${r.schema}.${r.table} altered in place by the server in ${r.durationMs} ms`;
   const kept = r.cutover?.oldTable ? `; original kept as ${r.cutover.oldTable}` : '';
   return `${r.schema}.${r.table} migrated: ${r.rowsCopied.toLocaleString('en-US')} rows copied${r.resumed ? ' (resumed)' : ''}, ` +
@@ -126,6 +128,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     current = migration;
     if (signalled) migration.cancel(`received ${signalled}`);
     const result = await migration.run();
+    if (result.plan && !flags.json) process.stdout.write(`${redactText(formatPlan(result.plan), secrets)}\n`);
     // Done, even when a step after the swap failed: exit 0, the warnings said with the summary.
     const warned = result.warnings.length > 0 ? `, with ${result.warnings.length} warning(s): ${result.warnings.join('; ')}` : '';
     reporter.succeed(redactText(summary(result) + warned, secrets));

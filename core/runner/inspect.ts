@@ -52,6 +52,8 @@ export const inspectPhase: Phase = {
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
     await ctx.hooks.call(ctx, 'preflight');
+    // A dry run asks no resume question: a checkpoint that could not be used would be dropped.
+    if (options.dryRun) return;
     // Asked here, under the preflight's lock and before the native phase could alter the table:
     // a checkpoint saying an earlier run already swapped the tables ends the run here.
     const point = await ctx.hooks.resume(ctx);

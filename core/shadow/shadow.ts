@@ -67,10 +67,7 @@ export async function createShadowTable(db: SessionPool, source: TableInfo, pars
       await applyAlter(conn, shadow, name, parsed.spec);
     });
     let info = await inspectTable(db, source.schema, name);
-    checkPrimaryKey(source, info, parsed.renamedColumns);
-    // Again here for tables the probe could not copy (e.g. FULLTEXT indexes cannot be temporary).
-    checkKeyColumnChanges(source, info.columns, parsed.renamedColumns);
-    await checkStoredGeneratedInputs(db, source, parsed, info.columns);
+    await checkShadowTable(db, source, parsed, info);
     // The statement's own AUTO_INCREMENT=N wins (the server gives max(N, MAX(id)+1), which the copy reproduces).
     if (statementAutoIncrement(parsed) === undefined) {
       const carried = await carryAutoIncrement(db, source, info);
@@ -84,13 +81,21 @@ export async function createShadowTable(db: SessionPool, source: TableInfo, pars
   }
 }
 
+/** What a shadow table (or the dry run's copy) must pass: the source's PK, key columns, stored generated inputs. */
+export async function checkShadowTable(db: Queryable, source: TableInfo, parsed: ParsedAlter, info: TableInfo): Promise<void> {
+  checkPrimaryKey(source, info, parsed.renamedColumns);
+  // Again here for tables the probe could not copy (e.g. FULLTEXT indexes cannot be temporary).
+  checkKeyColumnChanges(source, info.columns, parsed.renamedColumns);
+  await checkStoredGeneratedInputs(db, source, parsed, info.columns);
+}
+
 /** A server refusal as AlterRejectedError (server message, one line); anything else unchanged. */
 function rejected(name: string, err: unknown): unknown {
   return isServerError(err) ? new AlterRejectedError(name, err.sqlMessage, err.errno, err.code, { cause: err }) : err;
 }
 
-/** The user's ALTER, applied to the shadow. The spec is the statement's own SQL text, by design. */
-async function applyAlter(db: Queryable, shadow: string, name: string, spec: string): Promise<void> {
+/** The user's ALTER, applied to the shadow (`name`: how a refusal names it). The spec is the statement's own SQL text, by design. */
+export async function applyAlter(db: Queryable, shadow: string, name: string, spec: string): Promise<void> {
   if (spec.trim() === '') return;
   try {
     await db.query(`ALTER TABLE ${shadow} ${spec}`);
