@@ -102,6 +102,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
 
   return definePlugin({
     name: 'checkpoint',
+    settings: { strict: options.strict, interval: formatDuration(options.intervalMs), maxAge: formatDuration(options.maxAgeMs) },
 
     async resume(ctx) {
       const s = stateOf(ctx);
