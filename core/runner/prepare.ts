@@ -76,7 +76,8 @@ export const preparePhase: Phase = {
       start,
       serverId: options.serverId,
       reconnectSeconds: options.reconnectTimeout,
-      tuning: { gate: state.shadowGate },
+      // replay's locking reads never wait while holding a lock (NOWAIT / SKIP LOCKED where the server has them)
+      tuning: { gate: state.shadowGate, locking: shareLocking(ctx.resolve(Tokens.Flavor)) },
       skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
