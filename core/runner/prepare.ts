@@ -84,7 +84,10 @@ export const preparePhase: Phase = {
     await ctx.defer('binlog replay', () => replayer[Symbol.asyncDispose]());
     state.replayer = replayer;
     ctx.provide(Tokens.Replay, replayControl(replayer, ctx.signal));
-    ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping));
+    ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping, {
+      locking: shareLocking(ctx.resolve(Tokens.Flavor)), gate: state.shadowGate, targetChunkMs: options.targetChunkMs,
+      conflictTimeoutMs: options.lockConflictTimeout * 1000, signal: ctx.signal,
+    }));
   },
 };
 
