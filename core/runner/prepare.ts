@@ -76,14 +76,18 @@ export const preparePhase: Phase = {
       start,
       serverId: options.serverId,
       reconnectSeconds: options.reconnectTimeout,
-      tuning: { gate: state.shadowGate },
+      // replay's locking reads never wait while holding a lock (NOWAIT / SKIP LOCKED where the server has them)
+      tuning: { gate: state.shadowGate, locking: shareLocking(ctx.resolve(Tokens.Flavor)) },
       skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
     await ctx.defer('binlog replay', () => replayer[Symbol.asyncDispose]());
     state.replayer = replayer;
     ctx.provide(Tokens.Replay, replayControl(replayer, ctx.signal));
-    ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping));
+    ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping, {
+      locking: shareLocking(ctx.resolve(Tokens.Flavor)), gate: state.shadowGate, targetChunkMs: options.targetChunkMs,
+      conflictTimeoutMs: options.lockConflictTimeout * 1000, signal: ctx.signal,
+    }));
   },
 };
 
