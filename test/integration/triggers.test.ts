@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { createMigration, definePlugin, sleep, TriggersError } from '../../mod.ts';
+import { cleanupMigration, createMigration, definePlugin, sleep, TriggersError } from '../../mod.ts';
+import { createTrigger, readTriggerDefs } from '../../core/triggers/read.ts';
 import { compareTables, describeComparison, isIdentical } from '../support/compare.ts';
 import { startCli, connectionFlags } from '../support/cli.ts';
 import { fileDatabases, testConnection } from '../support/db.ts';
@@ -153,4 +154,43 @@ test('SIGKILL mid-copy, then a resumed run: triggers stay on t during the whole 
     await load.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** The state a run leaves when it dies inside its cutover's move: some triggers on the shadow. */
+async function strandOnShadow(pool: Pool, names: string[]): Promise<void> {
+  await pool.query('CREATE TABLE `_t_new` LIKE t');
+  const conn = await pool.getConnection();
+  try {
+    const defs = await readTriggerDefs(conn, 'trg_strand', 't');
+    for (const def of defs.filter((d) => names.includes(d.name))) {
+      await conn.query(`DROP TRIGGER \`${def.name}\``);
+      await createTrigger(conn, def, 'trg_strand', '_t_new');
+    }
+  } finally {
+    conn.release();
+  }
+}
+
+test('triggers a dead run left on the shadow go back to t: migrate cleanup --yes, and the next run before it starts fresh', async () => {
+  const pool = await setup('trg_strand');
+  const before = await triggersOf(pool, 't');
+  await strandOnShadow(pool, ['trg_ai', LONG_TRIGGER]);
+  assert.deepEqual((await allTriggers(pool)).filter((n) => n.startsWith('_t_new.')), ['_t_new.trg_ai', `_t_new.${LONG_TRIGGER}`]);
+  const report = await cleanupMigration({ connection: testConnection('trg_strand'), table: 't', apply: true });
+  assert.deepEqual(report.dropped, ['_t_new']);
+  assert.deepEqual(await triggersOf(pool, 't'), before, 'cleanup moved them back before dropping the shadow');
+
+  await strandOnShadow(pool, ['trg_bi', 'trg_au']);
+  const load = new TriggerLoad(pool, WORKERS, 3);
+  // the stranded state is the dead run's: the load starts once the next run has put them back
+  await using migration = await createMigration({
+    connection: testConnection('trg_strand'), statement: `ALTER TABLE t ${ALTER}`, tryNative: false,
+    plugins: [definePlugin({ name: 'load', beforeCopy() { load.start(); }, async beforeChunk(ctx) { await sleep(20, ctx.signal); }, async beforeCutover() { await load.waitFor(300); } })],
+  });
+  const logs: string[] = [];
+  migration.on((e) => { if (e.type === 'log') logs.push(e.message); });
+  await migration.run();
+  await load.waitFor(load.writes + 100);
+  assert.ok(logs.some((m) => /trigger\(s\) trg_au, trg_bi were on the shadow table/.test(m)), logs.join('\n'));
+  await finish(pool, load, before);
 });
