@@ -274,7 +274,7 @@ export class CutoverAttempt {
       }
       if (state === 'unknown') throw new CutoverStateUnknownError(`an attempt failed after queueing the RENAME and the tables found are ${found.join(', ') || 'none'}`);
     }
-    await this.withControl((db) => this.triggers.dropFromNew(db));
+    await this.withControl((db) => this.triggers.dropFromNew(db, this.a));
     if (this.shadowMoveTried) await this.restoreShadow();
     await this.restoreTriggers();
     if (this.a) {

@@ -3,12 +3,14 @@
  * it happens under A's lock on `t`, after the last replay flush, with the RENAME queued and the
  * shadow already named `<t>~new`: A drops each trigger from `t` (A holds `t`; no write can run on
  * it), C creates it on `<t>~new` (locked by nobody: MariaDB took it out of A's set when A renamed
- * it; B waits on `t` first). Names are unique per schema, so a trigger is on one table at most.
+ * it, so A's first CREATE there fails with ER_TABLE_NOT_LOCKED and C takes over; B waits on `t`
+ * first). Names are unique per schema, so a trigger is on one table at most.
  */
 import type { Queryable } from '../connection/connection.ts';
 import { TriggersError } from '../preflight/errors.ts';
 import { checkTriggerNames } from '../triggers/check.ts';
 import { createTrigger, dropTrigger, readTriggerDefs, type TriggerDef } from '../triggers/read.ts';
+import { ER_TABLE_NOT_LOCKED, hasErrno } from './sql-errors.ts';
 import type { SwapTables } from './swap-state.ts';
 
 export class TriggerMove {
@@ -16,6 +18,8 @@ export class TriggerMove {
   /** Dropped from `t` (in order); those also created on the new table are in `created`. */
   private dropped: TriggerDef[] = [];
   private readonly created = new Set<string>();
+  /** Whether A still holds `<t>~new` after renaming it (MySQL); MariaDB: no, found at the first CREATE. */
+  private newHeldByA = true;
 
   constructor(private readonly t: SwapTables) {}
 
@@ -29,14 +33,17 @@ export class TriggerMove {
     checkTriggerNames(this.t.schema, this.t.table, this.defs);
   }
 
-  /** A drops each from `t`, C creates it on `<t>~new`, one after the other. */
+  /**
+   * A drops each from `t`; C creates it on `<t>~new`, one after the other. (MySQL keeps a table
+   * renamed under LOCK TABLES in A's set, where C would wait for it: A creates them there.)
+   */
   async move(a: Queryable, ctl: Queryable): Promise<void> {
     const { schema, table, swap } = this.t;
     for (const def of this.defs) {
       await dropTrigger(a, schema, def.name);
       this.dropped.push(def);
       try {
-        await createTrigger(ctl, def, schema, swap.shadow);
+        await this.createOnNew(a, ctl, def);
       } catch (err) {
         const e = err as { errno?: unknown; sqlMessage?: string };
         if (typeof e?.errno !== 'number') throw err;
@@ -46,11 +53,25 @@ export class TriggerMove {
     }
   }
 
-  /** Undo, first half (the swap did not happen): the moved triggers leave the new table. */
-  async dropFromNew(ctl: Queryable): Promise<void> {
+  private async createOnNew(a: Queryable, ctl: Queryable, def: TriggerDef): Promise<void> {
+    const { schema, swap } = this.t;
+    if (this.newHeldByA) {
+      try {
+        return await createTrigger(a, def, schema, swap.shadow);
+      } catch (err) {
+        if (!hasErrno(err, ER_TABLE_NOT_LOCKED)) throw err;
+        this.newHeldByA = false; // MariaDB: the renamed table left A's set
+      }
+    }
+    await createTrigger(ctl, def, schema, swap.shadow);
+  }
+
+  /** Undo, first half (the swap did not happen): the moved triggers leave the new table (by whoever holds it). */
+  async dropFromNew(ctl: Queryable, a?: Queryable): Promise<void> {
+    const db = this.newHeldByA && a ? a : ctl;
     for (const def of this.dropped) {
       if (!this.created.has(def.name)) continue;
-      await dropTrigger(ctl, this.t.schema, def.name, true);
+      await dropTrigger(db, this.t.schema, def.name, true);
       this.created.delete(def.name);
     }
   }
