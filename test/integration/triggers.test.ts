@@ -13,6 +13,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { cleanupMigration, createMigration, definePlugin, sleep, TriggersError } from '../../mod.ts';
 import { createTrigger, readTriggerDefs } from '../../core/triggers/read.ts';
+import { SCHEMA_PRIVILEGES } from '../../core/preflight/privileges.ts';
 import { compareTables, describeComparison, isIdentical } from '../support/compare.ts';
 import { startCli, connectionFlags } from '../support/cli.ts';
 import { fileDatabases, testConnection } from '../support/db.ts';
@@ -193,4 +194,42 @@ test('triggers a dead run left on the shadow go back to t: migrate cleanup --yes
   await load.waitFor(load.writes + 100);
   assert.ok(logs.some((m) => /trigger\(s\) trg_au, trg_bi were on the shadow table/.test(m)), logs.join('\n'));
   await finish(pool, load, before);
+});
+
+test('a trigger whose DEFINER the user may not set (no SUPER / SET USER) is refused, naming it; nothing changes', async () => {
+  const pool = await setup('trg_definer');
+  const user = 'trg_limited';
+  const password = 'pw-trg-limited-Secret9';
+  await pool.query(`DROP USER IF EXISTS ?@'%'`, [user]);
+  await pool.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
+  try {
+    await pool.query(`GRANT REPLICATION SLAVE, REPLICATION CLIENT, RELOAD ON *.* TO ?@'%'`, [user]);
+    await pool.query(`GRANT ${SCHEMA_PRIVILEGES.join(', ')}, TRIGGER ON trg_definer.* TO ?@'%'`, [user]);
+    const [[{ definer }]] = await pool.query<RowDataPacket[]>("SELECT DEFINER AS definer FROM information_schema.TRIGGERS WHERE TRIGGER_NAME = 'trg_ai'");
+    const tablesBefore = await tables(pool);
+    const refusal = async () => {
+      await using migration = await createMigration({
+        connection: { ...testConnection('trg_definer'), user, password }, statement: `ALTER TABLE t ${ALTER}`, tryNative: false,
+      });
+      const err = await migration.run().then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof TriggersError, String(err));
+      assert.equal(err.trigger, LONG_TRIGGER, `definer ${definer}: the first in the server's order (AFTER DELETE)`);
+      assert.doesNotMatch(err.message, /\n/);
+      assert.deepEqual(await tables(pool), tablesBefore);
+      assert.equal((await triggersOf(pool, 't')).length, 4);
+      return err.message;
+    };
+    // with the binlog on, creating any trigger needs SUPER unless log_bin_trust_function_creators
+    assert.match(await refusal(), /the server refuses it on the new table: You do not have the SUPER privilege and binary logging is enabled/);
+    const [[{ trust }]] = await pool.query<RowDataPacket[]>('SELECT @@GLOBAL.log_bin_trust_function_creators AS trust');
+    await pool.query('SET GLOBAL log_bin_trust_function_creators = 1');
+    try {
+      // then another account's DEFINER still needs SUPER or SET USER
+      assert.match(await refusal(), /the server refuses it on the new table: Access denied; you need \(at least one of\) the (SUPER|SET USER)/);
+    } finally {
+      await pool.query(`SET GLOBAL log_bin_trust_function_creators = ${Number(trust) ? 1 : 0}`);
+    }
+  } finally {
+    await pool.query(`DROP USER IF EXISTS ?@'%'`, [user]);
+  }
 });
