@@ -113,12 +113,13 @@ export class ForeignKeyError extends SluiceError {
   }
 }
 
+/** A trigger on the table cannot be moved to the new table (core/triggers): the reason names it. */
 export class TriggersError extends SluiceError {
-  readonly triggers: readonly string[];
-  constructor(schema: string, table: string, triggers: readonly string[]) {
+  readonly trigger: string;
+  constructor(schema: string, table: string, trigger: string, reason: string, opts?: { cause?: unknown }) {
     super('TRIGGERS',
-      `${qualifiedName(schema, table)} has triggers (${triggers.join(', ')}), which would not follow the copy: drop them for the migration and recreate them after`);
-    this.triggers = triggers;
+      `trigger \`${trigger}\` on ${qualifiedName(schema, table)} cannot be moved to the new table: ${reason}; fix or drop it for the migration and recreate it after`, opts);
+    this.trigger = trigger;
   }
 }
 

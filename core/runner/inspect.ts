@@ -16,6 +16,7 @@ import { probeAlter } from '../shadow/probe.ts';
 import { parseAlter } from '../statement/parse.ts';
 import { withStoredNames } from '../statement/stored-names.ts';
 import { inspectTable } from '../table/inspect.ts';
+import { checkTriggers } from '../triggers/preflight.ts';
 import { Tokens } from '../tokens.ts';
 import { finishEarlierCutover } from './after-swap.ts';
 import { RunStateToken } from './state.ts';
@@ -49,6 +50,8 @@ export const inspectPhase: Phase = {
       checkKeyColumnChanges(source, probe.columns, parsed.renamedColumns);
       await checkStoredGeneratedInputs(pool, source, parsed, probe.columns);
     }
+    // Triggers move to the new table at the cutover: refuse those that cannot (core/triggers).
+    if (source.triggers.length > 0) await checkTriggers(pool, source.schema, source.name, parsed);
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
     await ctx.hooks.call(ctx, 'preflight');

@@ -3,7 +3,7 @@
  * binlog stream — always before the first chunk is read, so every change after the copy's reads
  * reaches the shadow table through replay.
  */
-import mysql from 'mysql2/promise';
+import mysql, { type Pool } from 'mysql2/promise';
 import { currentBinlogPosition, queryRows } from '../connection/connection.ts';
 import { SluiceError } from '../errors.ts';
 import type { PhaseContext } from '../lifecycle/context.ts';
@@ -20,6 +20,8 @@ import { Tokens } from '../tokens.ts';
 import type { BinlogPosition, KeyTuple } from '../types.ts';
 import { copyControl, replayControl } from './controls.ts';
 import { RunStateToken } from './state.ts';
+import { returnTriggersToTable } from '../triggers/repair.ts';
+import { swapTableNames } from '../cutover/names.ts';
 
 /** A resume point was offered but the shadow table is gone. */
 export class ResumeShadowMissingError extends SluiceError {
@@ -39,6 +41,7 @@ export const preparePhase: Phase = {
     const session = ctx.resolve(Tokens.UserSession);
 
     const resume = state.resumePoint; // asked at the end of inspect
+    await returnShadowTriggers(ctx, pool, source.schema, source.name);
     let shadow: ShadowTable;
     let start: BinlogPosition;
     if (resume) {
@@ -90,6 +93,20 @@ export const preparePhase: Phase = {
     }));
   },
 };
+
+/**
+ * A run that died inside the cutover's trigger move left triggers on the shadow: they go back to
+ * the table before copy or replay write to the shadow again (or it is dropped to start fresh).
+ */
+async function returnShadowTriggers(ctx: PhaseContext, pool: Pool, schema: string, table: string): Promise<void> {
+  const conn = await pool.getConnection();
+  try {
+    const moved = await returnTriggersToTable(conn, schema, table, [shadowTableName(table), swapTableNames(table).shadow]);
+    if (moved.length > 0) ctx.log.warn(`trigger(s) ${moved.join(', ')} were on the shadow table (an earlier run ended inside its cutover): moved back to ${table}`);
+  } finally {
+    conn.release();
+  }
+}
 
 /**
  * A copier of the rows after `state.resumeLowWatermark`, with its own stop signal. Built in
