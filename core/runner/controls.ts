@@ -9,7 +9,8 @@ import { asCancellation } from '../lifecycle/abort.ts';
 import type { BinlogPosition } from '../types.ts';
 import { copyChunk } from '../copier/copy-chunk.ts';
 import { keyRange } from '../copier/key-range.ts';
-import { KeysetChunker } from '../copier/keyset-chunker.ts';
+import { KeysetChunker, keyWalk } from '../copier/keyset-chunker.ts';
+import { keyParts } from '../table/key.ts';
 import { planCopyStatement } from '../copier/statement.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
@@ -50,10 +51,10 @@ export function copyControl(pool: Pool, source: TableInfo, shadow: string, mappi
   const plan = planCopyStatement(source, shadow, mapping);
   return {
     rangeCondition(lower, upper) {
-      return keyRange(source.primaryKey, lower, upper) ?? { sql: '1=1', values: [] };
+      return keyRange(keyParts(source), lower, upper) ?? { sql: '1=1', values: [] };
     },
     async *chunks(db: Queryable, rows: number) {
-      const chunker = new KeysetChunker(source, source.primaryKey, null);
+      const chunker = new KeysetChunker(source, keyWalk(source), null);
       for (;;) {
         const chunk = await chunker.next(db, rows);
         if (!chunk) return;
@@ -61,7 +62,7 @@ export function copyControl(pool: Pool, source: TableInfo, shadow: string, mappi
       }
     },
     async recopy(lower, upper) {
-      const range = keyRange(source.primaryKey, lower, upper);
+      const range = keyRange(keyParts(source), lower, upper);
       const conn: PoolConnection = await pool.getConnection();
       try {
         await conn.query(
