@@ -28,6 +28,23 @@ function checkTuple(columns: readonly KeyColumnRef[], values: KeyTuple): void {
   }
 }
 
+/**
+ * One comparison `part op value`. An ENUM part with a numeric bound (the member's index) and an
+ * inequality becomes the IN list of the indexes it admits (0, the invalid '' value, included), so
+ * the range optimizer keeps a range scan; the list is built from integers only, never from input.
+ */
+function term(p: KeyPart, op: string, value: unknown, params: unknown[]): string {
+  if (p.members !== undefined && op !== '=' && typeof value === 'number' && Number.isInteger(value)) {
+    const admitted: number[] = [];
+    for (let m = 0; m <= p.members; m++) {
+      if (op === '>' ? m > value : op === '<' ? m < value : m <= value) admitted.push(m);
+    }
+    return admitted.length === 0 ? '0 = 1' : `${p.ref} IN (${admitted.join(', ')})`;
+  }
+  params.push(value);
+  return `${p.ref} ${op} ${p.bound}`;
+}
+
 /** `(columns) <op> (values)`, lexicographic, expanded into ORs of equality prefixes. */
 function compare(keyColumns: readonly KeyColumnRef[], values: KeyTuple, strict: '>' | '<', last: string): SqlFragment {
   checkTuple(keyColumns, values);
@@ -36,12 +53,8 @@ function compare(keyColumns: readonly KeyColumnRef[], values: KeyTuple, strict: 
   const params: unknown[] = [];
   for (let i = 0; i < columns.length; i++) {
     const parts: string[] = [];
-    for (let j = 0; j < i; j++) {
-      parts.push(`${columns[j]!.ref} = ${columns[j]!.bound}`);
-      params.push(values[j]);
-    }
-    parts.push(`${columns[i]!.ref} ${i === columns.length - 1 ? last : strict} ${columns[i]!.bound}`);
-    params.push(values[i]);
+    for (let j = 0; j < i; j++) parts.push(term(columns[j]!, '=', values[j], params));
+    parts.push(term(columns[i]!, i === columns.length - 1 ? last : strict, values[i], params));
     terms.push(parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`);
   }
   return { sql: terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`, values: params };
