@@ -127,7 +127,7 @@ export { ChecksumCatchUpError, ChecksumLockError, ChecksumMismatchError, Checksu
 export { checksumPlugin, type ChecksumPluginOptions };
 export {
   BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointOptionError, CheckpointTooOldError,
-  CheckpointWriteError, MismatchedStatementError, MismatchedTableError, PossiblyCutOverError, ResumeRefusedError,
+  CheckpointWriteError, MismatchedKeyError, MismatchedStatementError, MismatchedTableError, PossiblyCutOverError, ResumeRefusedError,
   ServerChangedError, ShadowTableMissingError,
 } from './plugins/checkpoint/index.ts';
 export { checkpointPlugin, type CheckpointPluginOptions };

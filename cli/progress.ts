@@ -43,9 +43,9 @@ export function createReporter(opts: { json: boolean; quiet: boolean; stdout: No
       onEvent(event) {
         if (event.type === 'phase' && event.state === 'start') spinner.text = event.phase;
         else if (event.type === 'progress') spinner.text = describeProgress(event.snapshot);
-        else if (event.type === 'log' && event.level !== 'debug') {
+        else if ((event.type === 'log' && event.level !== 'debug') || event.type === 'key') {
           spinner.clear();
-          stderr.write(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
+          stderr.write(event.type === 'key' ? `${keyLine(event.description)}\n` : `${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
           spinner.render();
         }
       },
@@ -64,6 +64,7 @@ export function createReporter(opts: { json: boolean; quiet: boolean; stdout: No
       if (opts.quiet) return;
       if (event.type === 'phase' && event.state === 'start') stderr.write(`migrate: ${event.phase}\n`);
       else if (event.type === 'log' && event.level !== 'debug') stderr.write(`migrate: ${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`);
+      else if (event.type === 'key') stderr.write(`migrate: ${keyLine(event.description)}\n`);
       else if (event.type === 'progress' && Date.now() - lastPrinted >= PLAIN_INTERVAL_MS) {
         lastPrinted = Date.now();
         stderr.write(`migrate: ${describeProgress(event.snapshot)}\n`);
@@ -73,4 +74,9 @@ export function createReporter(opts: { json: boolean; quiet: boolean; stdout: No
     fail: (line) => stderr.write(`migrate: error: ${line}\n`),
     note: (line) => stderr.write(`migrate: ${line}\n`),
   };
+}
+
+/** The start report of the key (core/preflight/key-choice.ts). */
+function keyLine(description: string): string {
+  return `copying and replaying by key ${description}`;
 }

@@ -1,6 +1,8 @@
 /** Shapes shared by the engine, the plugins and callers. */
 
-/** A primary-key tuple, one value per PK column, in PK order. */
+import type { TableKey } from './table/types.ts';
+
+/** A key tuple, one value per key column (TableInfo.key, else the PK), in key order. */
 export type KeyTuple = readonly unknown[];
 
 export interface BinlogPosition {
@@ -111,7 +113,7 @@ export interface MigrationPlan {
     readonly addedColumns: readonly string[] | null;
   } | null;
   /** The key the copy walks and replay applies changes by, and how the copy is chunked. */
-  readonly key: { readonly columns: readonly string[]; readonly chunking: 'integer range' | 'keyset' };
+  readonly key: { readonly columns: readonly string[]; readonly index: string; readonly chunking: 'integer range' | 'keyset' };
   readonly estimate: {
     /** The server's estimate of the rows (information_schema.TABLES.TABLE_ROWS): an estimate. */
     readonly rows: number;
@@ -137,6 +139,8 @@ export type MigrationEvent =
   | { readonly type: 'phase'; readonly phase: string; readonly state: 'start' | 'end'; readonly at: number }
   | { readonly type: 'progress'; readonly snapshot: ProgressSnapshot }
   | { readonly type: 'log'; readonly level: LogLevel; readonly message: string }
+  /** At start (after inspection): the key rows are copied, replayed, checksummed and resumed by (README, "Which key"). */
+  | { readonly type: 'key'; readonly key: TableKey; readonly description: string }
   | { readonly type: 'done'; readonly result: MigrationResult }
   | { readonly type: 'failed'; readonly error: string; readonly code?: string }
   | { readonly type: 'cancelled'; readonly reason: string };

@@ -20,6 +20,7 @@ import { checkSourceUniques, type UniqueCheckPlan } from '../copier/unique-check
 import { classifyWarnings, conversionError, readWarnings } from '../copier/warnings.ts';
 import { selectExpressions } from '../shadow/mapping.ts';
 import { keyColumns, keyPredicate, type KeyColumn } from './keys.ts';
+import { tableKey } from '../table/key.ts';
 import { ReplayFlushError } from './errors.ts';
 import { isLockConflict, READ_COMMITTED_NEXT, type ShareLocking } from '../copier/locking.ts';
 import { ConflictBackoff, LOCK_RETRY_POLICY } from '../copier/retry.ts';
@@ -63,7 +64,7 @@ const id = (name: string) => mysql.escapeId(name, true);
 
 export function applyPlan(source: TableInfo, shadow: string, mapping: ColumnMapping, tuning: ApplyTuning = {}): ApplyPlan {
   const cols = keyColumns(source);
-  // The shadow's key columns: the mapped names of the source key columns (the PK is never renamed).
+  // The shadow's key columns: the mapped names of the source key columns (key columns are never renamed).
   const shadowKey = cols.map((c) => {
     const at = mapping.source.indexOf(c.name);
     return at >= 0 ? mapping.target[at]! : c.name;
@@ -119,7 +120,7 @@ async function replaceChecked(conn: SqlRunner, plan: ApplyPlan, replace: string,
   } catch (err) {
     throw conversionError(err, plan.shadowLabel) ?? err;
   }
-  const { secondary } = classifyWarnings(await readWarnings(conn as Queryable, header), plan.shadowLabel);
+  const { secondary } = classifyWarnings(await readWarnings(conn as Queryable, header), plan.shadowLabel, tableKey(plan.source).shadowIndex);
   if (secondary.length > 0) throw new UniqueIndexViolationError(plan.shadowLabel, secondary[0]!.key, secondary[0]!.value);
   if (header.affectedRows > present) {
     const replayed = { sql: keyPredicate(plan.sourceKeyRefs, plan.keyColumns, keys), values: [] };

@@ -13,7 +13,8 @@ import { keyRange } from '../copier/key-range.ts';
 import type { ShareLocking } from '../copier/locking.ts';
 import { ConflictBackoff, LOCK_RETRY_POLICY } from '../copier/retry.ts';
 import { ShadowGate } from '../copier/shadow-gate.ts';
-import { KeysetChunker } from '../copier/keyset-chunker.ts';
+import { KeysetChunker, keyWalk } from '../copier/keyset-chunker.ts';
+import { keyParts } from '../table/key.ts';
 import { planCopyStatement } from '../copier/statement.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
@@ -67,10 +68,10 @@ export function copyControl(pool: Pool, source: TableInfo, shadow: string, mappi
   const sizer = new ChunkSizer(tuning.targetChunkMs);
   return {
     rangeCondition(lower, upper) {
-      return keyRange(source.primaryKey, lower, upper) ?? { sql: '1=1', values: [] };
+      return keyRange(keyParts(source), lower, upper) ?? { sql: '1=1', values: [] };
     },
     async *chunks(db: Queryable, rows: number) {
-      const chunker = new KeysetChunker(source, source.primaryKey, null);
+      const chunker = new KeysetChunker(source, keyWalk(source), null);
       for (;;) {
         const chunk = await chunker.next(db, rows);
         if (!chunk) return;
@@ -78,7 +79,7 @@ export function copyControl(pool: Pool, source: TableInfo, shadow: string, mappi
       }
     },
     async recopy(lower, upper) {
-      const range = keyRange(source.primaryKey, lower, upper);
+      const range = keyRange(keyParts(source), lower, upper);
       const conn: PoolConnection = await pool.getConnection();
       try {
         await conn.query(

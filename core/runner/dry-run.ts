@@ -13,6 +13,7 @@ import { existingTables } from '../cutover/tables.ts';
 import type { PhaseContext } from '../lifecycle/context.ts';
 import { qualifiedName } from '../format.ts';
 import { dryCopy } from '../shadow/dry-copy.ts';
+import { tableKey } from '../table/key.ts';
 import { checkpointTableName, shadowTableName } from '../table/names.ts';
 import type { TableInfo } from '../table/types.ts';
 import { Tokens } from '../tokens.ts';
@@ -40,7 +41,7 @@ export async function dryRunResult(ctx: PhaseContext): Promise<MigrationResult> 
       name: shadowTableName(source.name), definition: copy.definition,
       droppedColumns: copy.columns?.dropped ?? null, addedColumns: copy.columns?.added ?? null,
     },
-    key: { columns: source.primaryKey, chunking: hasIntegerKey(source) ? 'integer range' : 'keyset' },
+    key: { columns: tableKey(source).columns, index: tableKey(source).index, chunking: hasIntegerKey(source) ? 'integer range' : 'keyset' },
     estimate: {
       rows: source.rowsEstimate, ...sizes, sample,
       copySeconds: sample && sample.rows > 0 ? Math.round((source.rowsEstimate / sample.rows) * (sample.ms / 1000) * 10) / 10 : null,
@@ -64,7 +65,7 @@ async function tableSizes(pool: Parameters<typeof queryRows>[0], source: TableIn
 
 /** The first `rows` rows in key order, read without locks (a consistent read), timed. */
 async function sampleRead(pool: Parameters<typeof queryRows>[0], source: TableInfo, rows: number): Promise<{ rows: number; ms: number }> {
-  const order = source.primaryKey.map((c) => mysql.escapeId(c, true)).join(', ');
+  const order = tableKey(source).columns.map((c) => mysql.escapeId(c, true)).join(', ');
   const started = performance.now();
   const read = await queryRows(pool, `SELECT * FROM ${qualifiedName(source.schema, source.name)} ORDER BY ${order} LIMIT ${rows}`);
   return { rows: read.length, ms: Math.round((performance.now() - started) * 10) / 10 };

@@ -17,6 +17,7 @@ import { tableExists } from '../cutover/tables.ts';
 import { shadowTableName } from '../table/names.ts';
 import type { ColumnMapping } from '../table/types.ts';
 import { Tokens } from '../tokens.ts';
+import { tableKey } from '../table/key.ts';
 import type { BinlogPosition, KeyTuple } from '../types.ts';
 import { copyControl, replayControl } from './controls.ts';
 import { RunStateToken } from './state.ts';
@@ -53,7 +54,7 @@ export const preparePhase: Phase = {
       state.rowsCopiedBefore = resume.rowsCopied;
       state.copyDone = resume.lowWatermark === 'done';
       state.resumeLowWatermark = resume.lowWatermark === 'done' ? null : resume.lowWatermark;
-      state.shadowMaxKey = await maxKey(pool, source.schema, shadow.name, source.primaryKey);
+      state.shadowMaxKey = await maxKey(pool, source.schema, shadow.name, tableKey(source).columns);
       ctx.log.info(`resuming: copy after ${describeKey(resume.lowWatermark)}, replay from ${start.file}:${start.position}`);
     } else {
       if (await tableExists(pool, source.schema, shadowTableName(source.name))) {
@@ -81,7 +82,7 @@ export const preparePhase: Phase = {
       reconnectSeconds: options.reconnectTimeout,
       // replay's locking reads never wait while holding a lock (NOWAIT / SKIP LOCKED where the server has them)
       tuning: { gate: state.shadowGate, locking: shareLocking(ctx.resolve(Tokens.Flavor)) },
-      skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
+      skipKey: skipsAllowed(shadow, tableKey(source).shadowIndex) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
     await ctx.defer('binlog replay', () => replayer[Symbol.asyncDispose]());
@@ -137,10 +138,10 @@ export function buildCopier(ctx: PhaseContext, shadow: string, mapping: ColumnMa
 /**
  * With a UNIQUE index besides the PK on the shadow, a copied row can be ignored (INSERT IGNORE)
  * because a not-yet-replayed stale row still holds its unique value; replaying every key then
- * re-reads it afterwards. So keys are only skipped when the PK is the shadow's only unique index.
+ * re-reads it afterwards. So keys are only skipped when the key's index is the shadow's only unique index.
  */
-function skipsAllowed(shadow: ShadowTable): boolean {
-  return !shadow.info.indexes.some((index) => index.unique && index.name !== 'PRIMARY');
+function skipsAllowed(shadow: ShadowTable, keyIndex: string): boolean {
+  return !shadow.info.indexes.some((index) => index.unique && index.name !== keyIndex);
 }
 
 /**

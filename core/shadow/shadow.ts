@@ -10,14 +10,13 @@ import type { Queryable } from '../connection/connection.ts';
 import { readUserSession, withUserSession, type SessionPool, type UserSession } from '../connection/user-session.ts';
 import { statementAutoIncrement } from '../statement/table-options.ts';
 import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
-import { checkKeyColumnChanges } from '../preflight/key-change.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import { TableNotFoundError } from '../table/errors.ts';
 import { inspectTable, readAutoIncrement } from '../table/inspect.ts';
 import { shadowTableName } from '../table/names.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { AlterRejectedError, ShadowTableExistsError, UnsafeShadowAlterError } from './errors.ts';
-import { checkPrimaryKey, mapColumns } from './mapping.ts';
+import { checkShadowKey, mapColumns } from './mapping.ts';
 import { qualifiedName } from '../format.ts';
 
 export interface ShadowTable {
@@ -81,11 +80,11 @@ export async function createShadowTable(db: SessionPool, source: TableInfo, pars
   }
 }
 
-/** What a shadow table (or the dry run's copy) must pass: the source's PK, key columns, stored generated inputs. */
+/** What a shadow table (or the dry run's copy) must pass: the chosen key, stored generated inputs. */
 export async function checkShadowTable(db: Queryable, source: TableInfo, parsed: ParsedAlter, info: TableInfo): Promise<void> {
-  checkPrimaryKey(source, info, parsed.renamedColumns);
-  // Again here for tables the probe could not copy (e.g. FULLTEXT indexes cannot be temporary).
-  checkKeyColumnChanges(source, info.columns, parsed.renamedColumns);
+  // The key again, on the real shadow: for tables the probe could not copy (e.g. FULLTEXT indexes
+  // cannot be temporary), this is where a key change or an unsafe key column type is found.
+  checkShadowKey(source, info, parsed.renamedColumns);
   await checkStoredGeneratedInputs(db, source, parsed, info.columns);
 }
 
@@ -129,7 +128,7 @@ export async function loadShadowTable(db: SessionPool, source: TableInfo, parsed
     if (err instanceof TableNotFoundError) return null;
     throw err;
   }
-  checkPrimaryKey(source, info, parsed.renamedColumns);
+  checkShadowKey(source, info, parsed.renamedColumns);
   const user = session ?? (await readUserSession(db));
   return { name, info, ...mapColumns(source, info, parsed.renamedColumns, { clauses: parsed.clauses, session: user }) };
 }
