@@ -68,7 +68,7 @@ export function copyControl(pool: Pool, source: TableInfo, shadow: string, mappi
           `DELETE FROM ${mysql.escapeId(source.schema)}.${mysql.escapeId(shadow)}${range ? ` WHERE ${range.sql}` : ''}`,
           range?.values ?? [],
         );
-        return await copyChunk(conn, plan, { index: -1, lower, upper });
+        return (await copyChunk(conn, plan, { index: -1, lower, upper })).written;
       } finally {
         conn.release();
       }
