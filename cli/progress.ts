@@ -93,7 +93,7 @@ export function summarize(r: MigrationResult, checkedRows?: number): string {
   if (r.rowsSkipped > 0) detail.push(`${n(r.rowsSkipped)} already in the shadow table (written by replay or an interrupted run)`);
   if (r.rowsResumed > 0) detail.push(`${n(r.rowsResumed)} by earlier runs`);
   const lines = [
-    `${r.schema}.${r.table} migrated: ${n(r.rowsCopied)} rows copied${r.resumed ? ' (resumed)' : ''} (${detail.join(', ')}), ` +
+    `${r.schema}.${r.table} migrated: ${n(r.rowsCopied)} rows copied (${r.resumed ? 'resumed; ' : ''}${detail.join(', ')}), ` +
       `writes blocked ${r.cutover?.lockMs ?? 0} ms at cutover, ${(r.durationMs / 1000).toFixed(1)} s in all${warned}`,
     `  rows in the table: ${checkedRows === undefined ? 'not counted (no checksum)' : `${n(checkedRows)}, all matching (checksum)`}` +
       ` · ${n(r.chunks)} chunks · ${n(r.replayEvents)} row events replayed`,

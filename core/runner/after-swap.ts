@@ -51,6 +51,7 @@ export async function afterSwap(ctx: PhaseContext, swap: Swapped, record = true)
   if (recorded) {
     try {
       oldTable = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, swap.oldTable);
+      after.log.info(oldTable === null ? `the original table \`${swap.oldTable}\` is dropped` : `the original table is kept as \`${oldTable}\``);
     } catch (err) {
       warn(`${options.keepOldTable ? 'keeping' : 'dropping'} the original table \`${swap.oldTable}\` failed (${describe(err)}): run the same command again to finish the cleanup`);
     }
