@@ -10,6 +10,7 @@ export { Tokens } from './core/tokens.ts';
 export type { MigrationTarget, ShadowInfo, ReplayControl, CopyControl, RunStatus } from './core/tokens.ts';
 export { token, type Token } from './core/container/tokens.ts';
 export { sleep, throwIfAborted } from './core/lifecycle/abort.ts';
+export { RateMeter, type RateReading } from './core/lifecycle/rate.ts';
 export { SluiceError, MigrationCancelledError, InvalidOptionError, isCancellation } from './core/errors.ts';
 export { openConnection, queryRows, currentBinlogPosition, compareBinlogPositions, driverOptions, describeConnection } from './core/connection/connection.ts';
 export type { ConnectionOptions, Queryable, ServerFlavor, SessionSettings } from './core/connection/connection.ts';

@@ -8,7 +8,7 @@ import {
   AlterRejectedError, ConnectFailedError, createMigration, HooksOptionError, MetricsOptionError, MetricsServerError, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MigrationRunningError, MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
   ShadowPrimaryKeyError, SluiceError, TableNotFoundError, ThrottlerUnavailableError, TriggersError, UnsupportedAlterError, redactText,
-  type Migration, type MigrationOptions, type MigrationResult,
+  type Migration, type MigrationOptions,
 } from '../mod.ts';
 
 import { runCleanup } from './cleanup.ts';
@@ -36,14 +36,6 @@ function version(): string {
     }
   }
   return 'unknown';
-}
-
-function summary(r: MigrationResult): string {
-  if (r.mode === 'dry-run') return `dry run of ${r.schema}.${r.table} done in ${r.durationMs} ms: nothing was changed`;
-  if (r.mode === 'native') return `${r.schema}.${r.table} altered in place by the server in ${r.durationMs} ms`;
-  const kept = r.cutover?.oldTable ? `; original kept as ${r.cutover.oldTable}` : '';
-  return `${r.schema}.${r.table} migrated: ${r.rowsCopied.toLocaleString('en-US')} rows copied${r.resumed ? ' (resumed)' : ''}, ` +
-    `writes blocked ${r.cutover?.lockMs ?? 0} ms at cutover, ${(r.durationMs / 1000).toFixed(1)} s in all${kept}`;
 }
 
 /** Refusals raised before anything was changed on the server: bad input, exit 2. */
@@ -81,7 +73,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   let disposed = false;
   /** The migration emitted how it ended (failed, cancelled): no second JSON event for its error. */
   let endEmitted = false;
-  const reporter = createReporter({ json: flags.json, quiet: flags.quiet, stdout: process.stdout, stderr: process.stderr });
+  let progressIntervalMs: number | undefined;
+  const reporter = createReporter({
+    json: flags.json, quiet: flags.quiet, stdout: process.stdout, stderr: process.stderr,
+    // plain status lines every 5 progress reports (5 s by default)
+    plainIntervalMs: () => 5 * (progressIntervalMs ?? 1000),
+  });
   const interruptedCode = () => (signalled === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint);
   /** The final error line: on the spinner or stderr, and on stderr with --json (stdout holds only events). */
   const failLine = (line: string) => {
@@ -111,6 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const settings = await resolveSettings(flags);
     const merged = settings.config;
+    progressIntervalMs = merged.progressIntervalMs;
     // the connection's password, and every replica DSN whole (malformed ones are never echoed; this is a second guard)
     secrets = [merged.connection?.password, ...(merged.throttle?.replicas ?? [])].filter((s): s is string => typeof s === 'string' && s !== '');
     if (flags.printConfig) {
@@ -129,9 +127,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (signalled) migration.cancel(`received ${signalled}`);
     const result = await migration.run();
     if (result.plan && !flags.json) process.stdout.write(`${redactText(formatPlan(result.plan), secrets)}\n`);
-    // Done, even when a step after the swap failed: exit 0, the warnings said with the summary.
-    const warned = result.warnings.length > 0 ? `, with ${result.warnings.length} warning(s): ${result.warnings.join('; ')}` : '';
-    reporter.succeed(redactText(summary(result) + warned, secrets));
+    // Done, even when a step after the swap failed: exit 0, the warnings said in the summary.
+    reporter.succeed(redactText(reporter.summary(result), secrets));
     return EXIT.ok;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -25,13 +25,14 @@ export interface AdaptiveCopy {
   readonly onPiece?: (piece: { lower: KeyTuple | null; upper: KeyTuple | null }) => void;
 }
 
-/** Rows inserted, and the time spent in the transactions that committed (not in backoff, nor waiting for the gate). */
+/** Rows read and inserted, and the time spent in the transactions that committed (not in backoff, nor waiting for the gate). */
 export async function copyAdaptively(
   conn: PoolConnection, chunk: ChunkInfo, how: AdaptiveCopy, backoff: ConflictBackoff,
-): Promise<{ rows: number; ms: number }> {
+): Promise<{ rows: number; read: number; ms: number }> {
   let lower = chunk.lower;
   let pieceRows: number | null = null; // null: the whole rest of the chunk
   let rows = 0;
+  let read = 0;
   let ms = 0;
   for (;;) {
     let upper = chunk.upper;
@@ -46,10 +47,12 @@ export async function copyAdaptively(
     how.onPiece?.({ lower, upper });
     let started = 0;
     try {
-      rows += await how.gate.shared(() => {
+      const counts = await how.gate.shared(() => {
         started = performance.now(); // the transaction's time, not the wait for the gate
         return copyChunk(conn, how.plan, { lower, upper });
       });
+      rows += counts.written;
+      read += counts.read;
     } catch (err) {
       if (!isLockConflict(err)) throw err;
       // Application transactions are short: retry the same piece twice, then halve it.
@@ -62,7 +65,7 @@ export async function copyAdaptively(
     }
     ms += performance.now() - started;
     backoff.progress();
-    if (last) return { rows, ms };
+    if (last) return { rows, read, ms };
     lower = upper;
     pieceRows = Math.min(how.sizer.size, pieceRows! * 2);
   }

@@ -75,6 +75,8 @@ export class Copier {
   readonly #low: LowWatermark;
   #high: KeyTuple | null | 'all';
   #rows = 0;
+  #read = 0;
+  #chunks = 0;
   #started = false;
   #stopping = false;
   #failure: { error: unknown; cancelled: boolean } | null = null;
@@ -114,8 +116,24 @@ export class Copier {
     return this.#high;
   }
 
+  /** Rows this copier inserted into the shadow. */
   get rowsCopied(): number {
     return this.#rows;
+  }
+
+  /** Source rows this copier read (inserted, or skipped because the shadow already had them). */
+  get rowsRead(): number {
+    return this.#read;
+  }
+
+  /** Source rows of the chunks at or below the low watermark (a resume from it counts them as done). */
+  get rowsBelowWatermark(): number {
+    return this.#low.rows;
+  }
+
+  /** Chunks this copier finished. */
+  get chunks(): number {
+    return this.#chunks;
   }
 
   /** Current target rows per chunk. */
@@ -200,11 +218,13 @@ export class Copier {
         if (this.#stopping) return;
         const backoff = new ConflictBackoff(`chunk ${chunk.index} of ${this.#opts.source.name}`, this.#retryPolicy, signal);
         const how: AdaptiveCopy = { table: this.#opts.source, plan: this.#plan, sizer: this.#sizer, gate: this.gate, onPiece: this.#opts.onPiece };
-        const { rows, ms } = await copyAdaptively(c, chunk, how, backoff);
+        const { rows, read, ms } = await copyAdaptively(c, chunk, how, backoff);
         this.#rows += rows;
+        this.#read += read;
+        this.#chunks++;
         this.#sizer.record({ rows, ms, requested });
         this.#chunker.observe(chunk, rows);
-        this.#low.finished(chunk.index);
+        this.#low.finished(chunk.index, read);
         if (afterChunk) await afterChunk({ ...chunk, rows, ms });
       }
     } catch (err) {

@@ -9,7 +9,8 @@ export class LowWatermark {
   #value: KeyTuple | null | 'done';
   #next = 0;
   readonly #uppers = new Map<number, KeyTuple | null>();
-  readonly #finished = new Set<number>();
+  readonly #finished = new Map<number, number>();
+  #rows = 0;
 
   /** `initial`: the resume point (rows up to it were copied by an earlier run), or null. */
   constructor(initial: KeyTuple | null) {
@@ -25,11 +26,18 @@ export class LowWatermark {
     this.#uppers.set(chunk.index, chunk.upper);
   }
 
-  finished(index: number): void {
+  /** Source rows of the chunks at or below the watermark (what a resume from it counts as done). */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** `rows`: the source rows the chunk covered. */
+  finished(index: number, rows = 0): void {
     if (!this.#uppers.has(index)) throw new Error(`chunk ${index} finished but was never dispatched`);
-    this.#finished.add(index);
+    this.#finished.set(index, rows);
     while (this.#finished.has(this.#next)) {
       const upper = this.#uppers.get(this.#next)!;
+      this.#rows += this.#finished.get(this.#next)!;
       this.#finished.delete(this.#next);
       this.#uppers.delete(this.#next);
       this.#value = upper === null ? 'done' : upper;

@@ -6,7 +6,7 @@ import type { MigrationContainer } from '../container/container.ts';
 import type { Token } from '../container/tokens.ts';
 import type { DisposalStack, Disposer } from './disposal-stack.ts';
 import type { HookRunner } from './hooks.ts';
-import type { LogLevel, MigrationEvent } from '../types.ts';
+import type { LogLevel, MigrationEvent, MigrationEventBody } from '../types.ts';
 import { redact } from './redact.ts';
 
 export interface Logger {
@@ -24,8 +24,8 @@ export interface PluginContext {
   provide<T>(tok: Token<T>, value: T): void;
   /** Registers a disposer: it runs after the run has settled, in reverse order of registration. */
   defer(name: string, dispose: Disposer): Promise<void>;
-  /** Emits an event to the migration's listeners (CLI progress, --json, callers). */
-  emit(event: MigrationEvent): void;
+  /** Emits an event to the migration's listeners (CLI progress, --json, callers), stamped with its `time`. */
+  emit(event: MigrationEventBody): void;
 }
 
 /** What core phases see in addition: the hooks to call at their points of the lifecycle. */
@@ -70,7 +70,7 @@ export class MigrationContext implements PhaseContext {
     return this.stack.defer(name, dispose);
   }
 
-  emit(event: MigrationEvent): void {
-    this.listener(redact(event, this.secrets));
+  emit(event: MigrationEventBody): void {
+    this.listener(redact({ ...event, time: new Date().toISOString() }, this.secrets));
   }
 }

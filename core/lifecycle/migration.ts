@@ -11,7 +11,7 @@ import { asCancellation, throwIfAborted } from './abort.ts';
 import { MigrationContext, type PhaseContext } from './context.ts';
 import { DisposalStack } from './disposal-stack.ts';
 import { HookRunner, type SluicePlugin } from './hooks.ts';
-import type { MigrationEvent, MigrationResult } from '../types.ts';
+import type { MigrationEvent, MigrationResult, PhaseTime } from '../types.ts';
 
 /** One step of a run. Phases share state through the container. */
 export interface Phase {
@@ -100,14 +100,19 @@ export class Migration implements AsyncDisposable {
         throwIfAborted(ctx.signal);
       }
       let result: MigrationResult | undefined;
+      const times: PhaseTime[] = [];
       for (const phase of this.#phases) {
         throwIfAborted(ctx.signal);
-        ctx.emit({ type: 'phase', phase: phase.name, state: 'start', at: Date.now() });
+        const started = Date.now();
+        ctx.emit({ type: 'phase', phase: phase.name, state: 'start', at: started });
         result = (await phase.run(ctx)) ?? undefined;
-        ctx.emit({ type: 'phase', phase: phase.name, state: 'end', at: Date.now() });
+        const ended = Date.now();
+        times.push({ phase: phase.name, ms: ended - started });
+        ctx.emit({ type: 'phase', phase: phase.name, state: 'end', at: ended });
         if (result) break;
       }
       if (!result) throw new MigrationStateError('the phases ended without a result');
+      result = { ...result, phases: times };
       // Done is done: an abort arriving after the last phase (say, after the cutover's RENAME)
       // must not report a completed migration as cancelled, and a failing onSuccess hook is a
       // warning on the result, never a failure.
@@ -129,7 +134,7 @@ export class Migration implements AsyncDisposable {
         throw cancelled;
       }
       for (const { plugin, error } of await ctx.hooks.callAll(ctx, 'onError', err)) ctx.log.warn(`plugin ${plugin}: an onError hook failed: ${describe(error)}`);
-      ctx.emit({ type: 'failed', error: describe(err), code: err instanceof SluiceError ? err.code : undefined });
+      ctx.emit({ type: 'failed', ...errorFields(err) });
       throw err;
     }
   }
@@ -147,4 +152,11 @@ export class Migration implements AsyncDisposable {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A failure as an event says it: message, class name, and the stable code (Sluice's, or the driver's: ECONNREFUSED, ER_…). */
+export function errorFields(err: unknown): { error: string; name: string; code?: string } {
+  const name = err instanceof Error ? err.constructor.name || err.name : typeof err;
+  const code = err instanceof SluiceError ? err.code : (err as { code?: unknown } | null)?.code;
+  return { error: describe(err), name, ...(typeof code === 'string' ? { code } : {}) };
 }

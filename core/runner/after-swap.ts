@@ -51,19 +51,23 @@ export async function afterSwap(ctx: PhaseContext, swap: Swapped, record = true)
   if (recorded) {
     try {
       oldTable = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, swap.oldTable);
+      after.log.info(oldTable === null ? `the original table \`${swap.oldTable}\` is dropped` : `the original table is kept as \`${oldTable}\``);
     } catch (err) {
       warn(`${options.keepOldTable ? 'keeping' : 'dropping'} the original table \`${swap.oldTable}\` failed (${describe(err)}): run the same command again to finish the cleanup`);
     }
   }
 
-  state.cutover = { lockMs: Math.round(swap.lockMs), oldTable };
+  state.cutover = { lockMs: Math.round(swap.lockMs), renamedTo: swap.oldTable, oldTable };
   for (const { plugin, error } of await after.hooks.callAll(after, 'afterCutover', state.cutover)) {
     warn(`plugin ${plugin}: afterCutover failed after the tables were swapped: ${describe(error)}`);
   }
   state.phase = 'done';
+  const s = state.snapshot();
   return {
     schema, table, mode: 'copy', durationMs: Date.now() - state.startedAt,
-    rowsCopied: state.snapshot().rowsCopied, resumed: state.resumed, cutover: state.cutover, warnings,
+    rowsCopied: s.rowsCopied, rowsWritten: s.rowsWritten, rowsSkipped: s.rowsSkipped, rowsResumed: s.rowsResumed,
+    chunks: s.chunks, replayEvents: s.replayedEvents, phases: [],
+    resumed: state.resumed, cutover: state.cutover, warnings,
   };
 }
 
@@ -77,6 +81,7 @@ export async function finishEarlierCutover(ctx: PhaseContext, point: ResumePoint
   const { oldTable } = point.cutOver;
   state.resumed = true;
   state.rowsCopiedBefore = point.rowsCopied;
+  state.rowsBelowStart = point.rowsCopied;
   state.copyDone = true;
   ctx.log.info(`an earlier run of this statement already swapped ${schema}.${table} (the original is \`${oldTable}\`): finishing its cleanup; the table is not altered again`);
   return afterSwap(ctx, { lockMs: 0, oldTable }, false);

@@ -45,7 +45,8 @@ async function continueCopy(ctx: PhaseContext): Promise<void> {
   await state.replayer!.flush();
   state.shadowMaxKey = await maxKey(ctx.resolve(Tokens.Pool), source.schema, shadow.name, tableKey(source).columns);
   const low = old.lowWatermark;
-  state.rowsCopiedBefore += old.rowsCopied;
+  state.rowsBelowStart += old.rowsBelowWatermark;
+  state.retired = { written: state.retired.written + old.rowsCopied, read: state.retired.read + old.rowsRead, chunks: state.retired.chunks + old.chunks };
   if (low === 'done') {
     state.copyDone = true;
     return;

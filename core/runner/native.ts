@@ -24,7 +24,7 @@ export const nativePhase: Phase = {
     ctx.log.info(`the server altered ${target.schema}.${target.table} in place (ALGORITHM=${algorithm.toUpperCase()}): no copy needed`);
     return {
       schema: target.schema, table: target.table, mode: 'native', durationMs: Date.now() - state.startedAt,
-      rowsCopied: 0, resumed: false, cutover: null, warnings: [],
+      rowsCopied: 0, rowsWritten: 0, rowsSkipped: 0, rowsResumed: 0, chunks: 0, replayEvents: 0, phases: [], resumed: false, cutover: null, warnings: [],
     };
   },
 };

@@ -52,6 +52,7 @@ export const preparePhase: Phase = {
       start = resume.binlog;
       state.resumed = true;
       state.rowsCopiedBefore = resume.rowsCopied;
+      state.rowsBelowStart = resume.rowsCopied;
       state.copyDone = resume.lowWatermark === 'done';
       state.resumeLowWatermark = resume.lowWatermark === 'done' ? null : resume.lowWatermark;
       state.shadowMaxKey = await maxKey(pool, source.schema, shadow.name, tableKey(source).columns);

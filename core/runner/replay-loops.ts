@@ -15,8 +15,12 @@ const FLUSH_EVERY_MS = 200;
 
 /** Reports progress to listeners and to the `progress` hook (the checkpoint plugin saves it). */
 export async function reportProgress(ctx: PhaseContext): Promise<void> {
-  const snapshot = ctx.resolve(RunStateToken).snapshot();
-  ctx.emit({ type: 'progress', snapshot });
+  const state = ctx.resolve(RunStateToken);
+  const snapshot = state.snapshot();
+  const measures = await state.meter.measure(snapshot, {
+    pool: ctx.resolve(Tokens.Pool), startedAt: state.startedAt, copyDone: state.copyDone, pendingKeys: state.replayer?.pending ?? 0,
+  });
+  ctx.emit({ type: 'progress', snapshot, ...measures });
   await ctx.hooks.call(ctx, 'progress', snapshot);
 }
 

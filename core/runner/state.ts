@@ -3,6 +3,7 @@ import { token } from '../container/tokens.ts';
 import type { Copier } from '../copier/copier.ts';
 import type { ShadowGate } from '../copier/shadow-gate.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
+import { ProgressMeter } from './progress.ts';
 import type { CutoverResult, KeyTuple, ProgressSnapshot, ResumePoint } from '../types.ts';
 
 export class RunState {
@@ -11,8 +12,15 @@ export class RunState {
   resumed = false;
   /** What the `resume` hook answered (asked once, at the end of inspect; undefined: start fresh). */
   resumePoint: ResumePoint | undefined;
-  /** Rows already copied by earlier runs (from the resume point). */
+  /** Rows copied by earlier runs, at or below the resume point (from the checkpoint). */
   rowsCopiedBefore = 0;
+  /**
+   * Rows at or below the low watermark when the current copier started: rowsCopiedBefore, plus
+   * what an earlier copier of this run covered before a lost server (see copy.ts, continueCopy).
+   */
+  rowsBelowStart = 0;
+  /** Rows written / read / chunks of this run's earlier copiers (before a lost server). */
+  retired = { written: 0, read: 0, chunks: 0 };
   rowsEstimate = 0;
   /** Built in `prepare`, before replay starts, so replay's skip decisions see it from the first event. */
   copier: Copier | undefined;
@@ -28,12 +36,22 @@ export class RunState {
   copyDone = false;
   throttled: string | undefined;
   cutover: CutoverResult | null = null;
+  /** Rate, ETA and replay lag of the progress reports. */
+  readonly meter = new ProgressMeter();
 
   snapshot(): ProgressSnapshot {
     const copier = this.copier;
+    const written = this.retired.written + (copier?.rowsCopied ?? 0);
+    const read = this.retired.read + (copier?.rowsRead ?? 0);
+    const below = this.rowsBelowStart + (copier?.rowsBelowWatermark ?? 0);
     return {
       phase: this.phase,
-      rowsCopied: this.rowsCopiedBefore + (copier?.rowsCopied ?? 0),
+      rowsCopied: this.rowsBelowStart + (copier?.rowsRead ?? 0),
+      rowsWritten: written,
+      rowsSkipped: Math.max(0, read - written),
+      rowsResumed: this.rowsCopiedBefore,
+      rowsBelowWatermark: below,
+      chunks: this.retired.chunks + (copier?.chunks ?? 0),
       rowsEstimate: this.rowsEstimate,
       lowWatermark: this.copyDone ? 'done' : (copier?.lowWatermark ?? this.resumeLowWatermark),
       binlog: this.replayer?.applied ?? null,

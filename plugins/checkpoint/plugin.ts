@@ -85,7 +85,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
     if (!snapshot.binlog) return;
     await save(ctx, s, {
       lowWatermark: snapshot.lowWatermark,
-      rowsCopied: snapshot.rowsCopied,
+      rowsCopied: snapshot.rowsBelowWatermark,
       binlog: snapshot.binlog,
       phase: snapshot.phase,
       ...(snapshot.oldTable ? { oldTable: snapshot.oldTable } : {}),

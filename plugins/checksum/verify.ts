@@ -4,7 +4,7 @@
  * the migration stops with ChecksumMismatchError (so it does not cut over).
  */
 import mysql from 'mysql2/promise';
-import { tableKey, throwIfAborted, Tokens } from '../../plugin-api.ts';
+import { RateMeter, tableKey, throwIfAborted, Tokens } from '../../plugin-api.ts';
 import type { PluginContext } from '../../plugin-api.ts';
 import { diagnoseMismatch } from './diagnose.ts';
 import { ChecksumMismatchError } from './errors.ts';
@@ -53,8 +53,13 @@ export async function verifyShadow(ctx: PluginContext, opts: ResolvedChecksumOpt
       };
       await take();
       let lastReport = Date.now();
+      // The pass's own percent and ETA, against the table's estimate (the statistics'; raised when exceeded).
       const estimate = Math.max(0, source.rowsEstimate);
-      const report = (rows: number) => ctx.log.info(`checksum: ${rows}/${Math.max(estimate, rows)} rows checked`);
+      const meter = new RateMeter();
+      const report = (rows: number, finished = false) => {
+        const total = Math.max(estimate, rows);
+        ctx.emit({ type: 'step', step: `checksum pass ${pass}`, unit: 'rows', done: rows, total, finished, ...meter.measure(rows, total, { finished }) });
+      };
       const result = await runPass({
         schema: target.schema,
         source: target.table,
@@ -78,7 +83,7 @@ export async function verifyShadow(ctx: PluginContext, opts: ResolvedChecksumOpt
         },
       });
       await set.release();
-      ctx.log.info(`checksum: ${result.rows}/${result.rows} rows checked`);
+      report(result.rows, true);
       if (result.mismatches.length === 0) {
         ctx.log.info(`checksum: ${tableName} and ${mysql.escapeId(shadow.name)} match: ${result.rows} rows in ${result.chunks} chunk(s) verified in ${pass} pass(es), ${Date.now() - startedAt} ms`);
         return;

@@ -105,7 +105,7 @@ export function hooksPlugin(options: HooksPluginOptions): SluicePlugin {
     preflight: (ctx) => run(ctx, 'gh-ost-on-validated').then(() => undefined),
     async beforeCopy(ctx, plan) {
       copyStartedAt = Date.now();
-      last = { phase: 'copy', rowsCopied: 0, rowsEstimate: plan.rowsEstimate, lowWatermark: plan.resumedFrom, binlog: null, replayedEvents: 0, ...last };
+      last = { phase: 'copy', rowsCopied: 0, rowsWritten: 0, rowsSkipped: 0, rowsResumed: 0, rowsBelowWatermark: 0, chunks: 0, rowsEstimate: plan.rowsEstimate, lowWatermark: plan.resumedFrom, binlog: null, replayedEvents: 0, ...last };
       await run(ctx, 'gh-ost-on-rowcount-complete');
       await run(ctx, 'gh-ost-on-before-row-copy');
     },

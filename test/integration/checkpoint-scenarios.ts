@@ -404,15 +404,15 @@ export async function sigkillRuns(seed: number, kills = 3, db = 'chk_kill'): Pro
         const before = await tableState(fx);
         const cli = startCli(fx, config, ['--defer-cutover']);
         const target = rnd() < 0.6 ? 'copy' : 'wait-for-cutover';
-        await waitUntil(`the CLI to reach ${target}`, () => cli.stderr().includes(`migrate: ${target}\n`), 60_000)
+        await waitUntil(`the CLI to reach ${target}`, () => new RegExp(`^migrate: \\S+ phase ${target}$`, 'm').test(cli.stderr()), 60_000)
           .catch((err: Error) => { cli.kill(); throw new Error(`${err.message}; stderr: ${cli.stderr()}`); });
         await pause(Math.floor(rnd() * (target === 'copy' ? 2_500 : 800)));
         cli.kill();
         const exit = await cli.exited;
         assert.equal(exit.signal, 'SIGKILL', `kill ${i}: the CLI was killed, it did not exit on its own (${exit.code}): ${cli.stderr()}`);
-        const phase = [...cli.stderr().matchAll(/^migrate: (connect|inspect|native|prepare|copy|verify|wait-for-cutover|cutover)$/gm)].pop()?.[1] ?? '?';
+        const phase = [...cli.stderr().matchAll(/^migrate: \S+ phase (connect|inspect|native|prepare|copy|verify|wait-for-cutover|cutover)$/gm)].pop()?.[1] ?? '?';
         phases.push(phase);
-        if (before.row) assert.match(cli.stderr(), /migrate: resuming: copy after/, `kill ${i}: the rerun found a checkpoint and resumed: ${cli.stderr()}`);
+        if (before.row) assert.match(cli.stderr(), /migrate: \S+ resuming: copy after/, `kill ${i}: the rerun found a checkpoint and resumed: ${cli.stderr()}`);
         const st = await tableState(fx);
         if (st.checkpoint) assert.ok(st.shadow && st.row, `kill ${i}: a checkpoint row and its shadow table are left`);
       }
@@ -421,7 +421,7 @@ export async function sigkillRuns(seed: number, kills = 3, db = 'chk_kill'): Pro
       const last = startCli(fx, config, []);
       const exit = await last.exited;
       assert.equal(exit.code, 0, `the last run completes: ${last.stderr()}`);
-      if (before.row) assert.match(last.stderr(), /migrate: resuming: copy after/, 'the last run resumed');
+      if (before.row) assert.match(last.stderr(), /migrate: \S+ resuming: copy after/, 'the last run resumed');
       assert.match(last.stderr(), /rows copied/);
       await work.stop();
       await assertCleanAfterSuccess(fx);

@@ -25,9 +25,11 @@ async function migrate(db: string, statement: string, plugins: SluicePlugin[], e
   const out: Outcome = { logs: [] };
   const m = await createMigration({ connection: testConnection(db), statement, plugins, tryNative: false, ...extra });
   m.on((e) => {
-    if (e.type !== 'log') return;
-    out.logs.push({ level: e.level, message: e.message });
-    onLog?.(e.message, () => m.cancel('test cancel'));
+    // the pass's progress (step events) as a line, so the tests below read it with the logs
+    const line = e.type === 'step' ? { level: 'step', message: `checksum: ${e.done}/${e.total} rows checked` } : e.type === 'log' ? e : undefined;
+    if (!line) return;
+    out.logs.push({ level: line.level, message: line.message });
+    onLog?.(line.message, () => m.cancel('test cancel'));
   });
   try {
     out.result = await m.run();

@@ -8,7 +8,7 @@ import type { MigrationResult } from '../../core/types.ts';
 import { FakeResource } from '../support/fake-resource.ts';
 
 const RESULT: MigrationResult = {
-  schema: 's', table: 't', mode: 'copy', durationMs: 1, rowsCopied: 0, resumed: false, cutover: null, warnings: [],
+  schema: 's', table: 't', mode: 'copy', durationMs: 1, rowsCopied: 0, rowsWritten: 0, rowsSkipped: 0, rowsResumed: 0, chunks: 0, replayEvents: 0, phases: [], resumed: false, cutover: null, warnings: [],
 };
 
 function finalPhase(): Phase {

@@ -63,7 +63,7 @@ async function scenario(seed: number): Promise<{ outcome: string }> {
       if (p === failAtPhase && !ctx.signal.aborted) throw genuine;
     },
   }));
-  const result: MigrationResult = { schema: 's', table: 't', mode: 'copy', durationMs: 0, rowsCopied: 0, resumed: false, cutover: null, warnings: [] };
+  const result: MigrationResult = { schema: 's', table: 't', mode: 'copy', durationMs: 0, rowsCopied: 0, rowsWritten: 0, rowsSkipped: 0, rowsResumed: 0, chunks: 0, replayEvents: 0, phases: [], resumed: false, cutover: null, warnings: [] };
   phases.push({ name: 'done', run: async () => result });
 
   const m = new Migration({ phases, plugins });

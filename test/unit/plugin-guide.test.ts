@@ -56,7 +56,7 @@ test('every Tokens.X the guide mentions exists', () => {
 
 // ---- lifecycle promises of the guide, on a Migration with stand-in phases ----
 
-const RESULT: MigrationResult = { schema: 's', table: 't', mode: 'copy', durationMs: 1, rowsCopied: 0, resumed: false, cutover: null, warnings: [] };
+const RESULT: MigrationResult = { schema: 's', table: 't', mode: 'copy', durationMs: 1, rowsCopied: 0, rowsWritten: 0, rowsSkipped: 0, rowsResumed: 0, chunks: 0, replayEvents: 0, phases: [], resumed: false, cutover: null, warnings: [] };
 
 function migrationWith(plugins: SluicePlugin[], work: Phase['run']): { m: Migration; events: MigrationEvent[] } {
   const m = new Migration({ phases: [{ name: 'work', run: work }, { name: 'end', run: async () => RESULT }], plugins });
@@ -132,7 +132,8 @@ test('a throwing dispose hook or disposer: every other one still runs, in revers
 test('an onSuccess hook that throws is only a warning: done is done', async () => {
   const { m, events } = migrationWith([{ name: 'p', onSuccess: () => { throw new Error('webhook down'); } }], async () => undefined);
   const result = await m.run();
-  assert.deepEqual({ ...result, warnings: [] }, RESULT, 'the run is done');
+  assert.deepEqual({ ...result, warnings: [], phases: [] }, RESULT, 'the run is done');
+  assert.deepEqual(result.phases.map((p) => p.phase), ['work', 'end'], 'each phase is timed, in order');
   assert.equal(result.warnings.length, 1);
   assert.match(result.warnings[0]!, /plugin p: onSuccess failed after the migration completed: .*webhook down/);
   assert.ok(events.some((e) => e.type === 'log' && e.level === 'warn' && e.message.includes('webhook down')));
