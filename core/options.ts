@@ -5,6 +5,7 @@ import { InvalidOptionError } from './errors.ts';
 import type { SluicePlugin } from './lifecycle/hooks.ts';
 import { resolveLockPolicy } from './blockers/policy.ts';
 import type { LockPolicy } from './blockers/types.ts';
+import type { AlterForeignKeysMethod } from './preflight/foreign-keys.ts';
 
 export interface MigrationOptions {
   connection: ConnectionOptions;
@@ -51,6 +52,18 @@ export interface MigrationOptions {
    * many times slower. Default false: the copy's locking reads wait (bounded by innodb_lock_wait_timeout).
    */
   copyYields?: boolean;
+  /**
+   * The new table gets none of the table's own foreign keys (gh-ost's --discard-foreign-keys). Default
+   * false: they are re-created on the new table. Refused when one has a cascading action (README.md).
+   */
+  discardForeignKeys?: boolean;
+  /**
+   * What to do when other tables' foreign keys reference the table: 'none' (default) refuses;
+   * 'rebuild-constraints' re-points them at the new table right after the swap (pt-osc's method).
+   */
+  alterForeignKeysMethod?: AlterForeignKeysMethod;
+  /** rebuild-constraints only for child tables of at most this many rows, counted up front (default 100000). */
+  rebuildChildMaxRows?: number;
   /** Replica server id for the binlog stream (default: random, high range). */
   serverId?: number;
   /** Plugins, run after the default ones in this order. */
@@ -87,7 +100,20 @@ export const ENGINE_DEFAULTS = {
   reconnectTimeout: DEFAULT_RECONNECT_SECONDS,
   lockConflictTimeout: 300,
   copyYields: false,
+  discardForeignKeys: false,
+  alterForeignKeysMethod: 'none',
+  rebuildChildMaxRows: 100_000,
 } as const;
+
+const FOREIGN_KEY_METHODS: readonly AlterForeignKeysMethod[] = ['none', 'rebuild-constraints'];
+
+function foreignKeysMethod(value: unknown): AlterForeignKeysMethod {
+  if (value === undefined) return ENGINE_DEFAULTS.alterForeignKeysMethod;
+  if (!FOREIGN_KEY_METHODS.includes(value as AlterForeignKeysMethod)) {
+    throw new InvalidOptionError(`alterForeignKeysMethod must be one of ${FOREIGN_KEY_METHODS.join(', ')}, got ${JSON.stringify(value)}: fix --alter-foreign-keys-method`);
+  }
+  return value as AlterForeignKeysMethod;
+}
 
 function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
   if (value === undefined) return fallback;
@@ -134,6 +160,9 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     keepOldTable: options.keepOldTable ?? d.keepOldTable,
     tryNative: options.tryNative ?? d.tryNative,
     copyYields: options.copyYields ?? d.copyYields,
+    discardForeignKeys: options.discardForeignKeys ?? d.discardForeignKeys,
+    alterForeignKeysMethod: foreignKeysMethod(options.alterForeignKeysMethod),
+    rebuildChildMaxRows: positiveInt('rebuildChildMaxRows', options.rebuildChildMaxRows, d.rebuildChildMaxRows, 1_000_000_000_000, '--rebuild-child-max-rows'),
     lockConflictTimeout: positiveInt('lockConflictTimeout', options.lockConflictTimeout, d.lockConflictTimeout, 86_400, '--lock-conflict-timeout'),
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
     reconnectTimeout: positiveInt('reconnectTimeout', options.reconnectTimeout, d.reconnectTimeout, 86_400, 'reconnectTimeout'),

@@ -1,17 +1,16 @@
 /**
  * checkTable: refusals that need the table's definition. Sluice copies and replays by the primary
- * key, swaps tables by RENAME (which foreign keys and triggers would not follow), so it refuses a
- * table without a PK, with foreign keys (either side) or triggers, and an ALTER that drops or
+ * key, swaps tables by RENAME (which triggers would not follow), so it refuses a table without a
+ * PK or with triggers, and an ALTER that drops or
  * renames a PK column. Changing a PK column's type (MODIFY id BIGINT) is allowed.
  */
 import { oneLine } from '../format.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import type { TableInfo } from '../table/types.ts';
-import { ForeignKeyError, NoPrimaryKeyError, PrimaryKeyChangeError, TriggersError } from './errors.ts';
+import { NoPrimaryKeyError, PrimaryKeyChangeError, TriggersError } from './errors.ts';
 
 export function checkTable(info: TableInfo, parsed: ParsedAlter): void {
   if (info.primaryKey.length === 0) throw new NoPrimaryKeyError(info.schema, info.name);
-  if (info.foreignKeys.length > 0) throw new ForeignKeyError(info.schema, info.name, info.foreignKeys);
   if (info.triggers.length > 0) throw new TriggersError(info.schema, info.name, info.triggers);
 
   const pk = new Set(info.primaryKey.map((c) => c.toLowerCase()));

@@ -11,6 +11,7 @@ import { checkPrivileges } from '../preflight/privileges.ts';
 import { checkServerSettings } from '../preflight/server.ts';
 import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
 import { checkKeyColumnChanges } from '../preflight/key-change.ts';
+import { checkForeignKeys } from '../preflight/foreign-keys.ts';
 import { checkTable } from '../preflight/table.ts';
 import { probeAlter } from '../shadow/probe.ts';
 import { parseAlter } from '../statement/parse.ts';
@@ -36,6 +37,7 @@ export const inspectPhase: Phase = {
     const session = await readUserSession(pool, { sqlMode: options.sqlMode, timeZone: options.timeZone });
     const source = await inspectTable(pool, schema, parsed.table);
     checkTable(source, parsed);
+    const foreignKeys = await checkForeignKeys(pool, source, parsed, options);
     // From here on only the names as stored: with lower_case_table_names 1 or 2, `Orders` and
     // `orders` are one table, one shadow, one checkpoint (statement included) and one lock.
     // Provided before the probe, so that a plugin's onError can name the table of a refusal.
@@ -51,6 +53,7 @@ export const inspectPhase: Phase = {
     }
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
+    state.foreignKeys = foreignKeys;
     await ctx.hooks.call(ctx, 'preflight');
     // Asked here, under the preflight's lock and before the native phase could alter the table:
     // a checkpoint saying an earlier run already swapped the tables ends the run here.

@@ -1,0 +1,142 @@
+/**
+ * Foreign keys (README.md, "Foreign keys"), each against the server's own ALTER of the same rows
+ * under a concurrent workload (inserts, updates, key updates, deletes):
+ *   - child side, constraints kept: a parent row deleted (ON DELETE CASCADE) during copy and
+ *     replay; the server writes no row event for the cascaded child deletes (checked here), so only
+ *     the shadow's own constraint can follow them; names after cutover are the original ones;
+ *   - child side with discardForeignKeys (no constraint on the new table), and its refusal for a
+ *     cascading constraint;
+ *   - a table referencing itself, rows referencing rows not copied yet (foreign_key_checks off);
+ *   - parent side: refused by default naming the child tables and the options; refused above
+ *     rebuildChildMaxRows; rebuilt children (rebuild-constraints) pointing at the new table.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { createMigration, definePlugin, ForeignKeyError, Tokens, type SluicePlugin } from '../../mod.ts';
+import { compareTables } from '../support/compare.ts';
+import { checkOutcome, dropDatabase, prepareSource, runFidelityCase, type FidelityOutcome } from '../support/fidelity-harness.ts';
+import { appPool, testConnection } from '../support/db.ts';
+import { intIn, orNull, type Rng } from '../support/workload.ts';
+
+const databases: string[] = [];
+after(async () => {
+  for (const db of databases) await dropDatabase(db);
+});
+
+const PARENTS = 40;
+const pid = orNull((rng: Rng) => 1 + Math.floor(rng() * PARENTS), 0.1);
+
+async function constraints(pool: Pool, schema: string): Promise<string[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT CONSTRAINT_NAME AS n, TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r, DELETE_RULE AS d
+       FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME`, [schema]);
+  return rows.map((r) => `${r.t}.${r.n} -> ${r.r} ${r.d}`);
+}
+
+async function tables(pool: Pool, schema: string): Promise<string[]> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [schema]);
+  return rows.map((r) => String(r.n));
+}
+
+/** Deletes a parent row and puts it back in one transaction: its children in `t` go by cascade. */
+const cascadeParent = async (conn: PoolConnection, rng: Rng) => {
+  const k = 1 + Math.floor(rng() * PARENTS);
+  await conn.query('START TRANSACTION');
+  try {
+    await conn.query('DELETE FROM p WHERE id = ?', [k]);
+    await conn.query('INSERT INTO p (id) VALUES (?)', [k]);
+    await conn.query('COMMIT');
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+};
+
+const CHILD_SETUP = [
+  'CREATE TABLE p (id INT PRIMARY KEY)',
+  'CREATE TABLE q (id INT PRIMARY KEY)',
+  `INSERT INTO p (id) SELECT seq FROM seq_1_to_${PARENTS}`,
+  `INSERT INTO q (id) SELECT seq FROM seq_1_to_${PARENTS}`,
+];
+
+test('child side, constraints kept: cascaded deletes of a parent during copy and replay, original names after cutover', async () => {
+  const database = 'fidelity_fk_child';
+  databases.push(database);
+  const original = constraintsAtSetup();
+  const outcome = await runFidelityCase({
+    database, rows: 4000, seed: 71,
+    create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, pid INT, qid INT, v INT, KEY (pid), KEY (qid))',
+    setupSql: [
+      ...CHILD_SETUP,
+      'ALTER TABLE t ADD FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE, ADD CONSTRAINT fk_t_q FOREIGN KEY (qid) REFERENCES q (id)',
+    ],
+    alter: 'ADD COLUMN extra INT NOT NULL DEFAULT 7, MODIFY v BIGINT',
+    target: { key: ['id'], newKey: (rng) => [intIn(1, 9000)(rng)], columns: { pid, qid: pid, v: orNull(intIn(-1000, 1000)) }, integerKey: true },
+    workload: { custom: cascadeParent, mix: { custom: 6 } },
+    plugins: [original.plugin],
+  });
+  assert.ok(outcome.stats.custom > 0, 'parent rows were deleted during the migration');
+  assert.deepEqual(original.lines, [
+    'CONSTRAINT `fk_t_q` FOREIGN KEY (`qid`) REFERENCES `q` (`id`)',
+    'CONSTRAINT `t_ibfk_1` FOREIGN KEY (`pid`) REFERENCES `p` (`id`) ON DELETE CASCADE',
+  ]);
+  await checkWithoutConstraints(database, outcome, original.lines);
+});
+
+/** Records the CONSTRAINT lines of `t` before the migration starts. */
+function constraintsAtSetup(): { lines: string[]; plugin: SluicePlugin } {
+  const lines: string[] = [];
+  return {
+    lines,
+    plugin: definePlugin({
+      name: 'fk-lines',
+      async preflight(ctx) {
+        lines.push(...await constraintLines(ctx.resolve(Tokens.Pool), 't'));
+      },
+    }),
+  };
+}
+
+async function constraintLines(pool: Pick<Pool, 'query'>, table: string): Promise<string[]> {
+  const [[row]] = await pool.query<RowDataPacket[]>(`SHOW CREATE TABLE \`${table}\``);
+  return String(row!['Create Table']).split('\n').map((l) => l.trim().replace(/,$/, '')).filter((l) => l.startsWith('CONSTRAINT'));
+}
+
+/**
+ * The migrated `t` holds exactly `lines` as constraints; without them it is identical to the
+ * server's own ALTER of the same rows (`expected_t`, made by CREATE … LIKE, has none).
+ */
+async function checkWithoutConstraints(database: string, outcome: FidelityOutcome, lines: readonly string[]): Promise<void> {
+  const pool = appPool(database, 2);
+  try {
+    assert.deepEqual(await constraintLines(pool, 't'), lines, 'the constraints after cutover, by name and definition');
+    assert.deepEqual((await tables(pool, database)).filter((n) => n.startsWith('_')), [], 'nothing left behind');
+    const names = lines.map((l) => /^CONSTRAINT `([^`]+)`/.exec(l)![1]!);
+    if (names.length > 0) await pool.query(`ALTER TABLE t ${names.map((n) => `DROP FOREIGN KEY \`${n}\``).join(', ')}`);
+    checkOutcome({ ...outcome, comparison: await compareTables(pool, database, 't', 'expected_t') });
+  } finally {
+    await pool.end();
+  }
+}
+
+test('the server writes no row event for a cascaded delete (why the shadow needs its own constraint)', async () => {
+  const database = 'fidelity_fk_binlog';
+  databases.push(database);
+  const pool = await prepareSource({ database, create: 'CREATE TABLE t (id INT PRIMARY KEY, pid INT, KEY (pid))', target: { key: ['id'], newKey: () => [1], columns: {} }, rows: 0, setupSql: [] });
+  try {
+    await pool.query('CREATE TABLE p (id INT PRIMARY KEY)');
+    await pool.query('INSERT INTO p VALUES (1), (2)');
+    await pool.query('ALTER TABLE t ADD FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE');
+    await pool.query('INSERT INTO t VALUES (1, 1), (2, 1), (3, 2)');
+    const [[before]] = await pool.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    await pool.query('DELETE FROM p WHERE id = 1');
+    const [events] = await pool.query<RowDataPacket[]>(`SHOW BINLOG EVENTS IN '${before!.File}' FROM ${before!.Position}`);
+    const rowEvents = events.filter((e) => /^(Write|Update|Delete)_rows/.test(String(e.Event_type)));
+    assert.equal(rowEvents.length, 1, events.map((e) => `${e.Event_type} ${e.Info}`).join('\n'));
+    const [[left]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM t');
+    assert.equal(Number(left!.n), 1, 'the cascade did delete the two child rows');
+  } finally {
+    await pool.end();
+  }
+});
