@@ -140,3 +140,111 @@ test('the server writes no row event for a cascaded delete (why the shadow needs
     await pool.end();
   }
 });
+
+test('child side with discardForeignKeys: the new table has no constraint; refused when one cascades', async () => {
+  const database = 'fidelity_fk_discard';
+  databases.push(database);
+  const outcome = await runFidelityCase({
+    database, rows: 3000, seed: 72,
+    create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, pid INT, v INT, KEY (pid))',
+    setupSql: [...CHILD_SETUP, 'ALTER TABLE t ADD CONSTRAINT fk_t_p FOREIGN KEY (pid) REFERENCES p (id)'],
+    alter: 'ADD COLUMN extra INT NOT NULL DEFAULT 7',
+    target: { key: ['id'], newKey: (rng) => [intIn(1, 9000)(rng)], columns: { pid, v: orNull(intIn(-1000, 1000)) }, integerKey: true },
+    options: { discardForeignKeys: true },
+  });
+  await checkWithoutConstraints(database, outcome, []);
+
+  // The same with ON DELETE CASCADE: refused before anything is created.
+  const pool = appPool(database, 2);
+  try {
+    await pool.query('ALTER TABLE t ADD CONSTRAINT fk_t_q FOREIGN KEY (pid) REFERENCES q (id) ON DELETE CASCADE');
+    await using m = await createMigration({ connection: testConnection(database), statement: 'ALTER TABLE t ADD COLUMN more INT', tryNative: false, checksum: false, discardForeignKeys: true });
+    const err = await m.run().then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ForeignKeyError, String(err));
+    assert.match(err.message, /--discard-foreign-keys: fk_t_q \(ON DELETE CASCADE ON UPDATE RESTRICT\) on `fidelity_fk_discard`.`t` .*not write those cascaded changes to the binlog/);
+    assert.deepEqual(await tables(pool, database), ['expected_t', 'p', 'q', 't']);
+  } finally {
+    await pool.end();
+  }
+});
+
+test('a table referencing itself: rows reference rows the copy has not reached yet (foreign_key_checks off)', async () => {
+  const database = 'fidelity_fk_self';
+  databases.push(database);
+  const pool = await prepareSource({ database, create: 'CREATE TABLE t (id INT PRIMARY KEY, up INT, v INT, KEY (up))', target: { key: ['id'], newKey: () => [1], columns: {} }, rows: 0 });
+  try {
+    // Every row references one far above it, so each chunk references rows of later chunks.
+    await pool.query('INSERT INTO t (id, up, v) SELECT seq, IF(seq <= 2000, seq + 2000, NULL), seq FROM seq_1_to_4000');
+    await pool.query('ALTER TABLE t ADD CONSTRAINT fk_up FOREIGN KEY (up) REFERENCES t (id)');
+    await pool.query('CREATE TABLE expected_t LIKE t');
+    await pool.query('INSERT INTO expected_t SELECT * FROM t');
+    await pool.query('ALTER TABLE expected_t ADD COLUMN extra INT NOT NULL DEFAULT 7');
+    await using m = await createMigration({ connection: testConnection(database), statement: 'ALTER TABLE t ADD COLUMN extra INT NOT NULL DEFAULT 7', tryNative: false, checksum: false, targetChunkMs: 5, threads: 1 });
+    const result = await m.run();
+    assert.equal(result.mode, 'copy');
+    assert.deepEqual(await constraintLines(pool, 't'), ['CONSTRAINT `fk_up` FOREIGN KEY (`up`) REFERENCES `t` (`id`)']);
+    await pool.query('ALTER TABLE t DROP FOREIGN KEY fk_up');
+    const c = await compareTables(pool, database, 't', 'expected_t');
+    assert.deepEqual({ def: c.definition, missing: c.missing, extra: c.extra, changed: c.changed.length }, { def: [], missing: [], extra: [], changed: 0 });
+  } finally {
+    await pool.end();
+  }
+});
+
+const PARENT_SETUP = [
+  'CREATE TABLE c (cid INT PRIMARY KEY, tid INT, KEY (tid))',
+  'INSERT INTO c (cid, tid) SELECT id, id FROM t WHERE MOD(id, 3) = 0',
+  'ALTER TABLE c ADD CONSTRAINT fk_c_t FOREIGN KEY (tid) REFERENCES t (id) ON DELETE CASCADE ON UPDATE CASCADE',
+];
+
+test('parent side: refused by default naming the child tables and the options, and above rebuildChildMaxRows', async () => {
+  const database = 'fidelity_fk_parent_refused';
+  databases.push(database);
+  const pool = await prepareSource({ database, create: 'CREATE TABLE t (id INT PRIMARY KEY, v INT)', target: { key: ['id'], newKey: () => [1], columns: {} }, rows: 0 });
+  try {
+    await pool.query('INSERT INTO t (id, v) SELECT seq, seq FROM seq_1_to_300');
+    for (const sql of PARENT_SETUP) await pool.query(sql);
+    const run = async (options: object) => {
+      await using m = await createMigration({ connection: testConnection(database), statement: 'ALTER TABLE t ADD COLUMN extra INT', tryNative: false, checksum: false, ...options });
+      return await m.run().then(() => undefined, (e: unknown) => e);
+    };
+    const refused = await run({});
+    assert.ok(refused instanceof ForeignKeyError, String(refused));
+    assert.match(refused.message, /`t` is referenced by foreign keys of other tables \(fk_c_t on c\).*--alter-foreign-keys-method rebuild-constraints/);
+    assert.deepEqual(refused.foreignKeys, [{ name: 'fk_c_t', role: 'parent', otherTable: `${database}.c` }]);
+    const big = await run({ alterForeignKeysMethod: 'rebuild-constraints', rebuildChildMaxRows: 99 });
+    assert.ok(big instanceof ForeignKeyError, String(big));
+    assert.match(big.message, /child table fidelity_fk_parent_refused\.c \(more than 99 rows\) exceeds --rebuild-child-max-rows/);
+    assert.deepEqual(await tables(pool, database), ['c', 't'], 'nothing created');
+  } finally {
+    await pool.end();
+  }
+});
+
+test('parent side with rebuild-constraints: the child constraint points at the new table, same name, cascades work', async () => {
+  const database = 'fidelity_fk_parent';
+  databases.push(database);
+  const outcome = await runFidelityCase({
+    database, rows: 3000, seed: 73,
+    create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)',
+    setupSql: PARENT_SETUP,
+    alter: 'ADD COLUMN extra INT NOT NULL DEFAULT 7, MODIFY v BIGINT',
+    target: { key: ['id'], newKey: (rng) => [intIn(1, 9000)(rng)], columns: { v: orNull(intIn(-1000, 1000)) }, integerKey: true },
+    options: { alterForeignKeysMethod: 'rebuild-constraints' },
+  });
+  checkOutcome(outcome);
+  const pool = appPool(database, 2);
+  try {
+    assert.deepEqual(await constraints(pool, database), ['c.fk_c_t -> t CASCADE']);
+    assert.deepEqual(await constraintLines(pool, 'c'), ['CONSTRAINT `fk_c_t` FOREIGN KEY (`tid`) REFERENCES `t` (`id`) ON DELETE CASCADE ON UPDATE CASCADE']);
+    assert.deepEqual((await tables(pool, database)).filter((n) => n.startsWith('_')), []);
+    const [[orphans]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM c LEFT JOIN t ON t.id = c.tid WHERE c.tid IS NOT NULL AND t.id IS NULL');
+    assert.equal(Number(orphans!.n), 0);
+    const [[one]] = await pool.query<RowDataPacket[]>('SELECT tid FROM c WHERE tid IS NOT NULL LIMIT 1');
+    await pool.query('DELETE FROM t WHERE id = ?', [one!.tid]);
+    const [[gone]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM c WHERE tid = ?', [one!.tid]);
+    assert.equal(Number(gone!.n), 0, 'a delete on the new t cascades to c');
+  } finally {
+    await pool.end();
+  }
+});
