@@ -89,7 +89,7 @@ export const configSchema = z.strictObject({
   lockConflictTimeout: whole(1).optional(),
   copyYields: z.boolean().optional(),
   discardForeignKeys: z.boolean().optional(),
-  alterForeignKeysMethod: z.enum(['none', 'rebuild-constraints']).optional(),
+  alterForeignKeysMethod: z.enum(['none', 'rebuild-constraints', 'drop-swap']).optional(),
   rebuildChildMaxRows: whole(1).optional(),
   killBlockers: z.boolean().optional(),
   killBlockersAfter: z.number().nonnegative().optional(),

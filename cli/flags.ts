@@ -32,7 +32,7 @@ Migration:
   --cutover-attempts N     cutover retries (default ${D.cutoverAttempts})
   --copy-yields            the copy yields to the application's row locks (NOWAIT/SKIP LOCKED), slower on hot tables (default off)
   --discard-foreign-keys   the new table gets none of the table's own foreign keys (default off: they are kept)
-  --alter-foreign-keys-method M  other tables' foreign keys on the table: none (refuse) or rebuild-constraints (default ${D.alterForeignKeysMethod})
+  --alter-foreign-keys-method M  other tables' foreign keys on the table: none (refuse), rebuild-constraints or drop-swap (not atomic) (default ${D.alterForeignKeysMethod})
   --rebuild-child-max-rows N  rebuild-constraints only for child tables of at most N rows (default ${D.rebuildChildMaxRows})
   --lock-conflict-timeout S  fail a copy chunk only after S seconds of lock conflicts without progress (default ${D.lockConflictTimeout})
   --sql-mode MODES         sql_mode the server judges the ALTER under, as your sessions would (default: the server's global one)

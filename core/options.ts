@@ -59,7 +59,8 @@ export interface MigrationOptions {
   discardForeignKeys?: boolean;
   /**
    * What to do when other tables' foreign keys reference the table: 'none' (default) refuses;
-   * 'rebuild-constraints' re-points them at the new table right after the swap (pt-osc's method).
+   * 'rebuild-constraints' re-points them at the new table right after the swap (pt-osc's method);
+   * 'drop-swap' drops the table and renames the new one in its place (not atomic; README.md).
    */
   alterForeignKeysMethod?: AlterForeignKeysMethod;
   /** rebuild-constraints only for child tables of at most this many rows, counted up front (default 100000). */
@@ -105,7 +106,7 @@ export const ENGINE_DEFAULTS = {
   rebuildChildMaxRows: 100_000,
 } as const;
 
-const FOREIGN_KEY_METHODS: readonly AlterForeignKeysMethod[] = ['none', 'rebuild-constraints'];
+const FOREIGN_KEY_METHODS: readonly AlterForeignKeysMethod[] = ['none', 'rebuild-constraints', 'drop-swap'];
 
 function foreignKeysMethod(value: unknown): AlterForeignKeysMethod {
   if (value === undefined) return ENGINE_DEFAULTS.alterForeignKeysMethod;
@@ -142,6 +143,9 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     throw new InvalidOptionError('no database user given: pass --user (or connection.user in the config)');
   }
   const d = ENGINE_DEFAULTS;
+  if (options.alterForeignKeysMethod === 'drop-swap' && options.keepOldTable) {
+    throw new InvalidOptionError('--alter-foreign-keys-method drop-swap drops the original table, so it cannot be kept: drop --keep-old-table or use rebuild-constraints');
+  }
   const lockWaitTimeout = positiveInt('lockWaitTimeout', options.lockWaitTimeout, d.lockWaitTimeout, 31_536_000, '--lock-wait-timeout');
   const locks = resolveLockPolicy({
     lockWaitTimeout, killBlockers: options.killBlockers, killBlockersAfter: options.killBlockersAfter, lockStallTimeout: options.lockStallTimeout,

@@ -16,7 +16,7 @@ import { cascades, readForeignKeyDefinitions, selfReferencing, type ForeignKeyDe
 import type { TableInfo } from '../table/types.ts';
 import { ForeignKeyError } from './errors.ts';
 
-export type AlterForeignKeysMethod = 'none' | 'rebuild-constraints';
+export type AlterForeignKeysMethod = 'none' | 'rebuild-constraints' | 'drop-swap';
 
 export interface ForeignKeyChoices {
   readonly discardForeignKeys: boolean;
@@ -29,9 +29,11 @@ export interface ForeignKeyPlan {
   readonly keep: readonly ForeignKeyDefinition[];
   /** Other tables' constraints on this table, to point at the new table after the swap. */
   readonly rebuild: readonly ForeignKeyDefinition[];
+  /** Other tables reference it and drop-swap was chosen: the cutover drops `t` and renames the shadow. */
+  readonly dropSwap: boolean;
 }
 
-export const NO_FOREIGN_KEYS: ForeignKeyPlan = { keep: [], rebuild: [] };
+export const NO_FOREIGN_KEYS: ForeignKeyPlan = { keep: [], rebuild: [], dropSwap: false };
 
 const describeChild = (fk: ForeignKeyDefinition) => `${fk.name} on ${fk.schema === fk.refSchema ? fk.table : `${fk.schema}.${fk.table}`}`;
 const ROLE_LIST = (fks: readonly ForeignKeyDefinition[], role: 'child' | 'parent') =>
@@ -61,9 +63,9 @@ export async function checkForeignKeys(db: Queryable, info: TableInfo, parsed: P
   if (children.length > 0) {
     const names = children.map(describeChild).join(', ');
     if (choices.alterForeignKeysMethod === 'none') {
-      throw new ForeignKeyError(`${table} is referenced by foreign keys of other tables (${names}); a table swap would leave them pointing at the old table: pass --alter-foreign-keys-method rebuild-constraints to re-point them after the swap (each child table must hold at most --rebuild-child-max-rows rows), or use a native ALTER TABLE`, ROLE_LIST(children, 'parent'));
+      throw new ForeignKeyError(`${table} is referenced by foreign keys of other tables (${names}); a table swap would leave them pointing at the old table: pass --alter-foreign-keys-method rebuild-constraints to re-point them after the swap (each child table must hold at most --rebuild-child-max-rows rows), or drop-swap (drops the table before renaming the new one: not atomic, see README), or use a native ALTER TABLE`, ROLE_LIST(children, 'parent'));
     }
-    const rows = await childRows(db, children, choices.rebuildChildMaxRows);
+    const rows = choices.alterForeignKeysMethod === 'rebuild-constraints' ? await childRows(db, children, choices.rebuildChildMaxRows) : new Map<string, number>();
     const big = children.filter((fk) => (rows.get(`${fk.schema}.${fk.table}`) ?? 0) > choices.rebuildChildMaxRows);
     if (big.length > 0) {
       throw new ForeignKeyError(`--alter-foreign-keys-method rebuild-constraints: child table${big.length > 1 ? 's' : ''} ${[...new Set(big.map((fk) => `${fk.schema}.${fk.table} (more than ${choices.rebuildChildMaxRows} rows)`))].join(', ')} ${big.length > 1 ? 'exceed' : 'exceeds'} --rebuild-child-max-rows: raise the limit if an ALTER of the child right after the swap is acceptable, or use a native ALTER TABLE`, ROLE_LIST(big, 'parent'));
@@ -78,7 +80,8 @@ export async function checkForeignKeys(db: Queryable, info: TableInfo, parsed: P
       }
     }
   }
-  return { keep: choices.discardForeignKeys ? [] : own, rebuild: children };
+  const dropSwap = children.length > 0 && choices.alterForeignKeysMethod === 'drop-swap';
+  return { keep: choices.discardForeignKeys ? [] : own, rebuild: dropSwap ? [] : children, dropSwap };
 }
 
 /** Each child table's row count, counted up to `max + 1` (a bounded read), by `schema.table`. */

@@ -248,3 +248,31 @@ test('parent side with rebuild-constraints: the child constraint points at the n
     await pool.end();
   }
 });
+
+test('parent side with drop-swap: the table is dropped and the new one renamed in, the child constraint resolves to it', async () => {
+  const database = 'fidelity_fk_dropswap';
+  databases.push(database);
+  const outcome = await runFidelityCase({
+    database, rows: 3000, seed: 74,
+    create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)',
+    setupSql: PARENT_SETUP,
+    alter: 'ADD COLUMN extra INT NOT NULL DEFAULT 7, MODIFY v BIGINT',
+    target: { key: ['id'], newKey: (rng) => [intIn(1, 9000)(rng)], columns: { v: orNull(intIn(-1000, 1000)) }, integerKey: true },
+    options: { alterForeignKeysMethod: 'drop-swap' },
+  });
+  checkOutcome(outcome);
+  assert.ok(outcome.log.some((l) => /drop-swapped in attempt 1; .* the original was dropped/.test(l)), outcome.log.join('\n'));
+  const pool = appPool(database, 2);
+  try {
+    assert.deepEqual(await constraintLines(pool, 'c'), ['CONSTRAINT `fk_c_t` FOREIGN KEY (`tid`) REFERENCES `t` (`id`) ON DELETE CASCADE ON UPDATE CASCADE']);
+    assert.deepEqual(await tables(pool, database), ['c', 'expected_t', 't'], 'no old table left');
+    const [[one]] = await pool.query<RowDataPacket[]>('SELECT tid FROM c WHERE tid IS NOT NULL LIMIT 1');
+    await pool.query('DELETE FROM t WHERE id = ?', [one!.tid]);
+    const [[gone]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM c WHERE tid = ?', [one!.tid]);
+    assert.equal(Number(gone!.n), 0, 'a delete on the new t cascades to c');
+  } finally {
+    await pool.end();
+  }
+  await assert.rejects(createMigration({ connection: testConnection(database), statement: 'ALTER TABLE t ADD COLUMN x INT', alterForeignKeysMethod: 'drop-swap', keepOldTable: true }),
+    /drop-swap drops the original table, so it cannot be kept/);
+});
