@@ -141,32 +141,19 @@ test('SIGKILL and resume: child side with --discard-foreign-keys', async () => {
   });
 });
 
-test('SIGKILL and resume: parent side with --alter-foreign-keys-method rebuild-constraints', async () => {
-  await killAndResume({
-    database: 'fk_kill_parent',
-    create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)',
-    setupSql: [
-      'CREATE TABLE c (cid INT PRIMARY KEY, tid INT, KEY (tid))',
-      'INSERT INTO c (cid, tid) SELECT id, id FROM t WHERE MOD(id, 3) = 0',
-      'ALTER TABLE c ADD CONSTRAINT fk_c_t FOREIGN KEY (tid) REFERENCES t (id) ON DELETE CASCADE ON UPDATE CASCADE',
-    ],
-    columns: { v: orNull(intIn(-1000, 1000)) },
-    flags: ['--alter-foreign-keys-method', 'rebuild-constraints'],
-    check: { table: 'c', lines: ['CONSTRAINT `fk_c_t` FOREIGN KEY (`tid`) REFERENCES `t` (`id`) ON DELETE CASCADE ON UPDATE CASCADE'] },
+for (const method of ['rebuild-constraints', 'drop-swap']) {
+  test(`SIGKILL and resume: parent side with --alter-foreign-keys-method ${method}`, async () => {
+    await killAndResume({
+      database: `fk_kill_parent_${method.replace('-', '_')}`,
+      create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)',
+      setupSql: [
+        'CREATE TABLE c (cid INT PRIMARY KEY, tid INT, KEY (tid))',
+        'INSERT INTO c (cid, tid) SELECT id, id FROM t WHERE MOD(id, 3) = 0',
+        'ALTER TABLE c ADD CONSTRAINT fk_c_t FOREIGN KEY (tid) REFERENCES t (id) ON DELETE CASCADE ON UPDATE CASCADE',
+      ],
+      columns: { v: orNull(intIn(-1000, 1000)) },
+      flags: ['--alter-foreign-keys-method', method],
+      check: { table: 'c', lines: ['CONSTRAINT `fk_c_t` FOREIGN KEY (`tid`) REFERENCES `t` (`id`) ON DELETE CASCADE ON UPDATE CASCADE'] },
+    });
   });
-});
-
-test('SIGKILL and resume: parent side with --alter-foreign-keys-method drop-swap', async () => {
-  await killAndResume({
-    database: 'fk_kill_dropswap',
-    create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)',
-    setupSql: [
-      'CREATE TABLE c (cid INT PRIMARY KEY, tid INT, KEY (tid))',
-      'INSERT INTO c (cid, tid) SELECT id, id FROM t WHERE MOD(id, 3) = 0',
-      'ALTER TABLE c ADD CONSTRAINT fk_c_t FOREIGN KEY (tid) REFERENCES t (id) ON DELETE CASCADE ON UPDATE CASCADE',
-    ],
-    columns: { v: orNull(intIn(-1000, 1000)) },
-    flags: ['--alter-foreign-keys-method', 'drop-swap'],
-    check: { table: 'c', lines: ['CONSTRAINT `fk_c_t` FOREIGN KEY (`tid`) REFERENCES `t` (`id`) ON DELETE CASCADE ON UPDATE CASCADE'] },
-  });
-});
+}

@@ -221,29 +221,40 @@ test('parent side: refused by default naming the child tables and the options, a
   }
 });
 
-test('parent side with rebuild-constraints: the child constraint points at the new table, same name, cascades work', async () => {
-  const database = 'fidelity_fk_parent';
+/** The parent-side case under a workload, with `method`; returns its outcome, checked. */
+async function parentCase(database: string, seed: number, method: 'rebuild-constraints' | 'drop-swap') {
   databases.push(database);
   const outcome = await runFidelityCase({
-    database, rows: 3000, seed: 73,
+    database, rows: 3000, seed,
     create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)',
     setupSql: PARENT_SETUP,
     alter: 'ADD COLUMN extra INT NOT NULL DEFAULT 7, MODIFY v BIGINT',
     target: { key: ['id'], newKey: (rng) => [intIn(1, 9000)(rng)], columns: { v: orNull(intIn(-1000, 1000)) }, integerKey: true },
-    options: { alterForeignKeysMethod: 'rebuild-constraints' },
+    options: { alterForeignKeysMethod: method },
   });
   checkOutcome(outcome);
+  return outcome;
+}
+
+/** c's constraint is the original one, on the new `t`, and a delete on `t` cascades to c. */
+async function assertChildOnNewTable(pool: Pool): Promise<void> {
+  assert.deepEqual(await constraintLines(pool, 'c'), ['CONSTRAINT `fk_c_t` FOREIGN KEY (`tid`) REFERENCES `t` (`id`) ON DELETE CASCADE ON UPDATE CASCADE']);
+  const [[orphans]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM c LEFT JOIN t ON t.id = c.tid WHERE c.tid IS NOT NULL AND t.id IS NULL');
+  assert.equal(Number(orphans!.n), 0);
+  const [[one]] = await pool.query<RowDataPacket[]>('SELECT tid FROM c WHERE tid IS NOT NULL LIMIT 1');
+  await pool.query('DELETE FROM t WHERE id = ?', [one!.tid]);
+  const [[gone]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM c WHERE tid = ?', [one!.tid]);
+  assert.equal(Number(gone!.n), 0, 'a delete on the new t cascades to c');
+}
+
+test('parent side with rebuild-constraints: the child constraint points at the new table, same name, cascades work', async () => {
+  const database = 'fidelity_fk_parent';
+  await parentCase(database, 73, 'rebuild-constraints');
   const pool = appPool(database, 2);
   try {
     assert.deepEqual(await constraints(pool, database), ['c.fk_c_t -> t CASCADE']);
-    assert.deepEqual(await constraintLines(pool, 'c'), ['CONSTRAINT `fk_c_t` FOREIGN KEY (`tid`) REFERENCES `t` (`id`) ON DELETE CASCADE ON UPDATE CASCADE']);
     assert.deepEqual((await tables(pool, database)).filter((n) => n.startsWith('_')), []);
-    const [[orphans]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM c LEFT JOIN t ON t.id = c.tid WHERE c.tid IS NOT NULL AND t.id IS NULL');
-    assert.equal(Number(orphans!.n), 0);
-    const [[one]] = await pool.query<RowDataPacket[]>('SELECT tid FROM c WHERE tid IS NOT NULL LIMIT 1');
-    await pool.query('DELETE FROM t WHERE id = ?', [one!.tid]);
-    const [[gone]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM c WHERE tid = ?', [one!.tid]);
-    assert.equal(Number(gone!.n), 0, 'a delete on the new t cascades to c');
+    await assertChildOnNewTable(pool);
   } finally {
     await pool.end();
   }
@@ -251,25 +262,12 @@ test('parent side with rebuild-constraints: the child constraint points at the n
 
 test('parent side with drop-swap: the table is dropped and the new one renamed in, the child constraint resolves to it', async () => {
   const database = 'fidelity_fk_dropswap';
-  databases.push(database);
-  const outcome = await runFidelityCase({
-    database, rows: 3000, seed: 74,
-    create: 'CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT)',
-    setupSql: PARENT_SETUP,
-    alter: 'ADD COLUMN extra INT NOT NULL DEFAULT 7, MODIFY v BIGINT',
-    target: { key: ['id'], newKey: (rng) => [intIn(1, 9000)(rng)], columns: { v: orNull(intIn(-1000, 1000)) }, integerKey: true },
-    options: { alterForeignKeysMethod: 'drop-swap' },
-  });
-  checkOutcome(outcome);
+  const outcome = await parentCase(database, 74, 'drop-swap');
   assert.ok(outcome.log.some((l) => /drop-swapped in attempt 1; .* the original was dropped/.test(l)), outcome.log.join('\n'));
   const pool = appPool(database, 2);
   try {
-    assert.deepEqual(await constraintLines(pool, 'c'), ['CONSTRAINT `fk_c_t` FOREIGN KEY (`tid`) REFERENCES `t` (`id`) ON DELETE CASCADE ON UPDATE CASCADE']);
     assert.deepEqual(await tables(pool, database), ['c', 'expected_t', 't'], 'no old table left');
-    const [[one]] = await pool.query<RowDataPacket[]>('SELECT tid FROM c WHERE tid IS NOT NULL LIMIT 1');
-    await pool.query('DELETE FROM t WHERE id = ?', [one!.tid]);
-    const [[gone]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM c WHERE tid = ?', [one!.tid]);
-    assert.equal(Number(gone!.n), 0, 'a delete on the new t cascades to c');
+    await assertChildOnNewTable(pool);
   } finally {
     await pool.end();
   }
