@@ -31,6 +31,9 @@ Migration:
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy (default: try native first)
   --cutover-attempts N     cutover retries (default ${D.cutoverAttempts})
   --copy-yields            the copy yields to the application's row locks (NOWAIT/SKIP LOCKED), slower on hot tables (default off)
+  --discard-foreign-keys   the new table gets none of the table's own foreign keys (default off: they are kept)
+  --alter-foreign-keys-method M  other tables' foreign keys on the table: none (refuse), rebuild-constraints or drop-swap (not atomic) (default ${D.alterForeignKeysMethod})
+  --rebuild-child-max-rows N  rebuild-constraints only for child tables of at most N rows (default ${D.rebuildChildMaxRows})
   --lock-conflict-timeout S  fail a copy chunk only after S seconds of lock conflicts without progress (default ${D.lockConflictTimeout})
   --sql-mode MODES         sql_mode the server judges the ALTER under, as your sessions would (default: the server's global one)
   --time-zone TZ           time zone of DATETIME/TIMESTAMP conversions, as your sessions (default: the server's global one)
@@ -110,6 +113,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
         'cutover-attempts': { type: 'string' }, 'reconnect-timeout': { type: 'string' }, 'lock-conflict-timeout': { type: 'string' }, 'copy-yields': { type: 'boolean' }, 'dry-run': { type: 'boolean' },
+        'discard-foreign-keys': { type: 'boolean' }, 'alter-foreign-keys-method': { type: 'string' }, 'rebuild-child-max-rows': { type: 'string' },
         'sql-mode': { type: 'string' }, 'time-zone': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
         'no-kill-blockers': { type: 'boolean' }, 'kill-blockers-after': { type: 'string' }, 'lock-stall-timeout': { type: 'string' },
         'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
@@ -163,6 +167,9 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   set('lockConflictTimeout', intFlag('lock-conflict-timeout', values['lock-conflict-timeout']));
   set('copyYields', values['copy-yields']);
   set('dryRun', values['dry-run']);
+  set('discardForeignKeys', values['discard-foreign-keys']);
+  set('alterForeignKeysMethod', values['alter-foreign-keys-method']);
+  set('rebuildChildMaxRows', intFlag('rebuild-child-max-rows', values['rebuild-child-max-rows']));
   if (values['no-kill-blockers']) overrides.killBlockers = false;
   const killAfter = values['kill-blockers-after'];
   if (killAfter !== undefined && !/^\d+(\.\d+)?$/.test(killAfter)) throw new InvalidOptionError(`--kill-blockers-after must be a number of seconds, got "${killAfter}"`);
@@ -222,7 +229,7 @@ const FLAG_PATHS: Record<string, string> = {
   database: 'connection.database', socket: 'connection.socketPath', 'ssl-mode': 'connection.ssl.mode',
   'ssl-ca': 'connection.ssl.ca', 'ssl-cert': 'connection.ssl.cert', 'ssl-key': 'connection.ssl.key',
   statement: 'statement', threads: 'threads', 'target-chunk-time': 'targetChunkMs', 'lock-wait-timeout': 'lockWaitTimeout',
-  'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'lock-conflict-timeout': 'lockConflictTimeout', 'copy-yields': 'copyYields', 'dry-run': 'dryRun', 'no-kill-blockers': 'killBlockers', 'kill-blockers-after': 'killBlockersAfter', 'lock-stall-timeout': 'lockStallTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
+  'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'lock-conflict-timeout': 'lockConflictTimeout', 'copy-yields': 'copyYields', 'dry-run': 'dryRun', 'discard-foreign-keys': 'discardForeignKeys', 'alter-foreign-keys-method': 'alterForeignKeysMethod', 'rebuild-child-max-rows': 'rebuildChildMaxRows', 'no-kill-blockers': 'killBlockers', 'kill-blockers-after': 'killBlockersAfter', 'lock-stall-timeout': 'lockStallTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
   'no-native': 'tryNative', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
   'checkpoint-max-age': 'checkpoint.maxAge', 'max-load': 'throttle.maxLoad', 'critical-load': 'throttle.criticalLoad',
   replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',

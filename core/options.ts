@@ -5,6 +5,7 @@ import { InvalidOptionError } from './errors.ts';
 import type { SluicePlugin } from './lifecycle/hooks.ts';
 import { resolveLockPolicy } from './blockers/policy.ts';
 import type { LockPolicy } from './blockers/types.ts';
+import type { AlterForeignKeysMethod } from './preflight/foreign-keys.ts';
 
 export interface MigrationOptions {
   connection: ConnectionOptions;
@@ -56,6 +57,19 @@ export interface MigrationOptions {
    * `plan` says what a real run would do (mode 'dry-run'). Default false.
    */
   dryRun?: boolean;
+  /**
+   * The new table gets none of the table's own foreign keys (gh-ost's --discard-foreign-keys). Default
+   * false: they are re-created on the new table. Refused when one has a cascading action (README.md).
+   */
+  discardForeignKeys?: boolean;
+  /**
+   * What to do when other tables' foreign keys reference the table: 'none' (default) refuses;
+   * 'rebuild-constraints' re-points them at the new table right after the swap (pt-osc's method);
+   * 'drop-swap' drops the table and renames the new one in its place (not atomic; README.md).
+   */
+  alterForeignKeysMethod?: AlterForeignKeysMethod;
+  /** rebuild-constraints only for child tables of at most this many rows, counted up front (default 100000). */
+  rebuildChildMaxRows?: number;
   /** Replica server id for the binlog stream (default: random, high range). */
   serverId?: number;
   /** Plugins, run after the default ones in this order. */
@@ -93,7 +107,20 @@ export const ENGINE_DEFAULTS = {
   lockConflictTimeout: 300,
   copyYields: false,
   dryRun: false,
+  discardForeignKeys: false,
+  alterForeignKeysMethod: 'none',
+  rebuildChildMaxRows: 100_000,
 } as const;
+
+const FOREIGN_KEY_METHODS: readonly AlterForeignKeysMethod[] = ['none', 'rebuild-constraints', 'drop-swap'];
+
+function foreignKeysMethod(value: unknown): AlterForeignKeysMethod {
+  if (value === undefined) return ENGINE_DEFAULTS.alterForeignKeysMethod;
+  if (!FOREIGN_KEY_METHODS.includes(value as AlterForeignKeysMethod)) {
+    throw new InvalidOptionError(`alterForeignKeysMethod must be one of ${FOREIGN_KEY_METHODS.join(', ')}, got ${JSON.stringify(value)}: fix --alter-foreign-keys-method`);
+  }
+  return value as AlterForeignKeysMethod;
+}
 
 function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
   if (value === undefined) return fallback;
@@ -122,6 +149,9 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     throw new InvalidOptionError('no database user given: pass --user (or connection.user in the config)');
   }
   const d = ENGINE_DEFAULTS;
+  if (options.alterForeignKeysMethod === 'drop-swap' && options.keepOldTable) {
+    throw new InvalidOptionError('--alter-foreign-keys-method drop-swap drops the original table, so it cannot be kept: drop --keep-old-table or use rebuild-constraints');
+  }
   const lockWaitTimeout = positiveInt('lockWaitTimeout', options.lockWaitTimeout, d.lockWaitTimeout, 31_536_000, '--lock-wait-timeout');
   const locks = resolveLockPolicy({
     lockWaitTimeout, killBlockers: options.killBlockers, killBlockersAfter: options.killBlockersAfter, lockStallTimeout: options.lockStallTimeout,
@@ -141,6 +171,9 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     tryNative: options.tryNative ?? d.tryNative,
     copyYields: options.copyYields ?? d.copyYields,
     dryRun: options.dryRun ?? d.dryRun,
+    discardForeignKeys: options.discardForeignKeys ?? d.discardForeignKeys,
+    alterForeignKeysMethod: foreignKeysMethod(options.alterForeignKeysMethod),
+    rebuildChildMaxRows: positiveInt('rebuildChildMaxRows', options.rebuildChildMaxRows, d.rebuildChildMaxRows, 1_000_000_000_000, '--rebuild-child-max-rows'),
     lockConflictTimeout: positiveInt('lockConflictTimeout', options.lockConflictTimeout, d.lockConflictTimeout, 86_400, '--lock-conflict-timeout'),
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
     reconnectTimeout: positiveInt('reconnectTimeout', options.reconnectTimeout, d.reconnectTimeout, 86_400, 'reconnectTimeout'),

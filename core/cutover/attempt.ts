@@ -76,15 +76,17 @@ export class CutoverAttempt {
         await this.lock();
         await this.catchUp();
         await this.triggers.read(this.a!);
-        await this.queueRename();
-        await this.moveShadow();
-        await this.moveTriggers();
-        if (this.renameDone) throw new GiveUp(`the RENAME stopped waiting: ${describeError(this.renameDone.err)}`);
+        if (!this.opts.dropSwap) {
+          await this.queueRename();
+          await this.moveShadow();
+          await this.moveTriggers();
+          if (this.renameDone) throw new GiveUp(`the RENAME stopped waiting: ${describeError(this.renameDone.err)}`);
+        }
         throwIfAborted(this.opts.signal);
       } catch (err) {
         return await this.abandon(err);
       }
-      return await this.commit();
+      return this.opts.dropSwap ? await this.commitDropSwap() : await this.commit();
     } finally {
       await this.closeAll();
     }
@@ -203,6 +205,32 @@ export class CutoverAttempt {
     const r = await this.rename!;
     if (r.ok) return { kind: 'swapped', lockMs: r.at - this.lockedAt };
     return await this.afterFailedRename(r.err);
+  }
+
+  /**
+   * Drop-swap, past the checks, still under A's lock: stop replay, `DROP TABLE t` with checks off
+   * (the children's constraints keep naming `t`), rename the shadow to `t`, unlock. Writes queued on
+   * `t` fail with 1146 when it is dropped; between the DROP and the RENAME there is no `t`.
+   */
+  private async commitDropSwap(): Promise<AttemptOutcome> {
+    const { schema, table, shadow } = this.t;
+    const a = this.a!;
+    this.stopTried = true;
+    try {
+      await this.opts.replay.stop();
+      await a.query('SET SESSION foreign_key_checks = 0');
+      await a.query(`DROP TABLE ${qualifiedName(schema, table)}`);
+    } catch (err) {
+      return await this.abandon(err);
+    }
+    try {
+      await a.query(`ALTER TABLE ${qualifiedName(schema, shadow)} RENAME TO ${qualifiedName(schema, table)}`);
+    } catch (err) {
+      throw new CutoverStateUnknownError(`drop-swap: \`${table}\` was dropped but renaming \`${shadow}\` to it failed (${describeError(err)}): every row is in \`${shadow}\`; run RENAME TABLE \`${shadow}\` TO \`${table}\``, { cause: err });
+    }
+    const lockMs = performance.now() - this.lockedAt;
+    await a.query('UNLOCK TABLES').catch(() => a.destroy());
+    return { kind: 'swapped', lockMs };
   }
 
   /** The RENAME reported an error after the unlock: find out from the tables what happened. */

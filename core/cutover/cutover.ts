@@ -41,6 +41,10 @@ export async function cutover(opts: CutoverOptions): Promise<CutoverOutcome> {
   let lastReason = '';
   for (let n = 1; n <= attempts; n++) {
     const outcome = await new CutoverAttempt(opts, tables, log, { policy, finder }).run();
+    if (outcome.kind === 'swapped' && opts.dropSwap) {
+      log.info(`cutover: \`${opts.table}\` drop-swapped in attempt ${n}; writes were blocked ${Math.round(outcome.lockMs)} ms; the original was dropped`);
+      return { lockMs: outcome.lockMs, attempts: n, oldTable: oldName };
+    }
     if (outcome.kind === 'swapped') {
       const oldTable = await nameOldTable(opts, tables, oldName, log);
       log.info(`cutover: \`${opts.table}\` swapped in attempt ${n}; writes were blocked ${Math.round(outcome.lockMs)} ms; the original is now \`${oldTable}\``);

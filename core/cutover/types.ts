@@ -49,6 +49,11 @@ export interface CutoverOptions {
   attempts?: number;
   /** The original's name afterwards (default `_<t>_old`; see chooseOldTableName). */
   oldName?: string;
+  /**
+   * pt-osc's drop_swap (README.md, "Drop-swap"): under the lock, `DROP TABLE t` with checks off, then
+   * the shadow renamed to `t`; no old table is left. Default false: the atomic RENAME.
+   */
+  dropSwap?: boolean;
   signal: AbortSignal;
   log?: CutoverLog;
 }

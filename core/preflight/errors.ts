@@ -115,14 +115,14 @@ export class NoUsableKeyError extends SluiceError {
   }
 }
 
+/**
+ * A foreign key Sluice will not carry through a table swap as asked: the message names the
+ * constraints and tables involved and the option that would migrate it (core/preflight/foreign-keys.ts).
+ */
 export class ForeignKeyError extends SluiceError {
   readonly foreignKeys: readonly { name: string; role: 'child' | 'parent'; otherTable: string }[];
-  constructor(schema: string, table: string, foreignKeys: readonly { name: string; role: 'child' | 'parent'; otherTable: string }[]) {
-    const list = foreignKeys
-      .map((fk) => (fk.role === 'child' ? `${fk.name} references ${fk.otherTable}` : `${fk.name} on ${fk.otherTable} references it`))
-      .join('; ');
-    super('FOREIGN_KEYS',
-      `${qualifiedName(schema, table)} takes part in foreign keys (${list}), which a table swap would break: drop them first or use a native ALTER TABLE`);
+  constructor(message: string, foreignKeys: readonly { name: string; role: 'child' | 'parent'; otherTable: string }[]) {
+    super('FOREIGN_KEYS', message);
     this.foreignKeys = foreignKeys;
   }
 }

@@ -16,6 +16,7 @@ import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import type { KeyTuple } from '../types.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import type { Queryable } from '../connection/connection.ts';
+import { withoutForeignKeyChecks } from '../connection/foreign-key-checks.ts';
 import { checkSourceUniques, type UniqueCheckPlan } from '../copier/unique-check.ts';
 import { classifyWarnings, conversionError, readWarnings } from '../copier/warnings.ts';
 import { selectExpressions } from '../shadow/mapping.ts';
@@ -106,6 +107,10 @@ export function applyStatements(plan: ApplyPlan, keys: readonly KeyTuple[]): [lo
  * the source (UniqueIndexViolationError).
  */
 async function applyBatch(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
+  await withoutForeignKeyChecks(conn as Queryable, () => applyStatementsOf(conn, plan, keys));
+}
+
+async function applyStatementsOf(conn: SqlRunner, plan: ApplyPlan, keys: readonly KeyTuple[]): Promise<void> {
   const [lock, del, replace] = applyStatements(plan, keys);
   const [locked] = (await conn.query(lock)) as [unknown[]];
   await conn.query(del);

@@ -4,13 +4,16 @@
  * an error. Order matters for a rerun after a failure here:
  *   1. record "cut over" (a `progress` snapshot in phase `cut-over` naming the old table: the
  *      checkpoint plugin saves it) — before any cleanup starts;
- *   2. drop the old table (unless kept) — skipped when step 1 failed, so the old table stays as
- *      the evidence that the swap happened;
+ *   2. re-point other tables' foreign keys at the new table (rebuild-constraints), then drop the
+ *      old table (unless kept) — skipped when step 1 failed, so the old table stays as the
+ *      evidence that the swap happened — then give the table's own constraints their original
+ *      names back (core/cutover/foreign-keys.ts);
  *   3. every plugin's `afterCutover`;
  *   4. (Migration) every plugin's `onSuccess`: the checkpoint is dropped only when no warning came
  *      before, else it stays and a rerun of the same statement finishes the cleanup (see
  *      finishEarlierCutover) instead of altering the table again.
  */
+import { rebuildChildConstraints, restoreConstraintNames } from '../cutover/foreign-keys.ts';
 import { finishOldTable } from '../cutover/old-table.ts';
 import type { PhaseContext } from '../lifecycle/context.ts';
 import { Tokens } from '../tokens.ts';
@@ -48,12 +51,29 @@ export async function afterSwap(ctx: PhaseContext, swap: Swapped, record = true)
   }
 
   let oldTable: string | null = swap.oldTable;
+  const { keep, rebuild } = state.foreignKeys;
+  if (recorded && rebuild.length > 0) {
+    try {
+      const done = await rebuildChildConstraints(pool, schema, table, swap.oldTable, rebuild, ctx.resolve(Tokens.Target).parsed.renamedColumns);
+      after.log.info(`foreign keys re-pointed at the new ${table}: ${done.join(', ')}`);
+    } catch (err) {
+      warn(`re-pointing the foreign keys of ${[...new Set(rebuild.map((fk) => fk.table))].join(', ')} at the new table failed (${describe(err)}): they still reference \`${swap.oldTable}\`, which is kept; re-create them with ALTER TABLE … DROP FOREIGN KEY …, ADD CONSTRAINT … REFERENCES \`${table}\``);
+    }
+  }
   if (recorded) {
     try {
       oldTable = await finishOldTable(pool, schema, table, options.keepOldTable, undefined, swap.oldTable);
       after.log.info(oldTable === null ? `the original table \`${swap.oldTable}\` is dropped` : `the original table is kept as \`${oldTable}\``);
     } catch (err) {
       warn(`${options.keepOldTable ? 'keeping' : 'dropping'} the original table \`${swap.oldTable}\` failed (${describe(err)}): run the same command again to finish the cleanup`);
+    }
+  }
+  if (record && oldTable === null && keep.length > 0) {
+    try {
+      const restored = await restoreConstraintNames(pool, schema, table, ctx.resolve(Tokens.Shadow).name, keep);
+      if (restored.length > 0) after.log.info(`foreign keys of ${table} renamed back to ${restored.join(', ')}`);
+    } catch (err) {
+      warn(`renaming the foreign keys of ${table} back to their original names failed (${describe(err)}): they keep the names of the shadow table's constraints`);
     }
   }
 

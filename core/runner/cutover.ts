@@ -36,6 +36,7 @@ export const cutoverPhase: Phase = {
       locks: locks.policy,
       ownSessions: () => locks.ownSessionIds(),
       schema, table, shadow: shadow.name, oldName,
+      dropSwap: state.foreignKeys.dropSwap,
       replay: cutoverReplay(state.replayer!),
       attempts: options.cutoverAttempts,
       signal: ctx.signal,

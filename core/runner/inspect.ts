@@ -11,7 +11,9 @@ import { checkPrivileges } from '../preflight/privileges.ts';
 import { checkServerSettings } from '../preflight/server.ts';
 import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
 import { chooseKey, describeKey } from '../preflight/key-choice.ts';
-import { checkTable } from '../preflight/table.ts';
+import { checkForeignKeys } from '../preflight/foreign-keys.ts';
+import { ForeignKeyError } from '../preflight/errors.ts';
+import { qualifiedName } from '../format.ts';
 import { probeAlter } from '../shadow/probe.ts';
 import { parseAlter } from '../statement/parse.ts';
 import { withStoredNames } from '../statement/stored-names.ts';
@@ -36,7 +38,10 @@ export const inspectPhase: Phase = {
     await checkPrivileges(pool, schema);
     const session = await readUserSession(pool, { sqlMode: options.sqlMode, timeZone: options.timeZone });
     const table = await inspectTable(pool, schema, parsed.table);
-    checkTable(table, parsed);
+    const foreignKeys = await checkForeignKeys(pool, table, parsed, options);
+    if (foreignKeys.dropSwap && table.triggers.length > 0) {
+      throw new ForeignKeyError(`${qualifiedName(table.schema, table.name)} has triggers, which --alter-foreign-keys-method drop-swap would drop with the table: use rebuild-constraints instead`, []);
+    }
     // From here on only the names as stored: with lower_case_table_names 1 or 2, `Orders` and
     // `orders` are one table, one shadow, one checkpoint (statement included) and one lock.
     // Provided before the probe, so that a plugin's onError can name the table of a refusal.
@@ -56,6 +61,7 @@ export const inspectPhase: Phase = {
     if (source.triggers.length > 0) await checkTriggers(pool, source.schema, source.name, parsed);
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
+    state.foreignKeys = foreignKeys;
     await ctx.hooks.call(ctx, 'preflight');
     // A dry run asks no resume question: a checkpoint that could not be used would be dropped.
     if (options.dryRun) return;

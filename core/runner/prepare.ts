@@ -62,7 +62,7 @@ export const preparePhase: Phase = {
         ctx.log.warn(`dropping the leftover shadow table ${shadowTableName(source.name)} (no resume point): starting fresh`);
         await dropShadowTable(pool, source);
       }
-      shadow = await createShadowTable(pool, source, target.parsed, session);
+      shadow = await createShadowTable(pool, source, target.parsed, session, state.foreignKeys.keep);
       start = await currentBinlogPosition(pool);
     }
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);

@@ -2,6 +2,7 @@
 import { token } from '../container/tokens.ts';
 import type { Copier } from '../copier/copier.ts';
 import type { ShadowGate } from '../copier/shadow-gate.ts';
+import { NO_FOREIGN_KEYS, type ForeignKeyPlan } from '../preflight/foreign-keys.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
 import { ProgressMeter } from './progress.ts';
 import type { CutoverResult, KeyTuple, ProgressSnapshot, ResumePoint } from '../types.ts';
@@ -34,6 +35,8 @@ export class RunState {
   /** On resume: the highest key the shadow table already held; replay must never skip keys at or below it. */
   shadowMaxKey: KeyTuple | null = null;
   copyDone = false;
+  /** What happens to foreign keys (decided in inspect, core/preflight/foreign-keys.ts). */
+  foreignKeys: ForeignKeyPlan = NO_FOREIGN_KEYS;
   throttled: string | undefined;
   cutover: CutoverResult | null = null;
   /** Rate, ETA and replay lag of the progress reports. */

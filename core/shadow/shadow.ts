@@ -13,7 +13,9 @@ import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import { TableNotFoundError } from '../table/errors.ts';
 import { inspectTable, readAutoIncrement } from '../table/inspect.ts';
+import type { ForeignKeyDefinition } from '../table/foreign-keys.ts';
 import { shadowTableName } from '../table/names.ts';
+import { addShadowForeignKeys } from './foreign-keys.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { AlterRejectedError, ShadowTableExistsError, UnsafeShadowAlterError } from './errors.ts';
 import { checkShadowKey, mapColumns } from './mapping.ts';
@@ -44,8 +46,11 @@ function isServerError(err: unknown): err is ServerError {
 
 /**
  * `session`: the user's sql_mode and time_zone (read from the server's globals when not given).
+ * `foreignKeys`: the source's own constraints to re-create on the shadow (core/shadow/foreign-keys.ts).
  */
-export async function createShadowTable(db: SessionPool, source: TableInfo, parsed: ParsedAlter, session?: UserSession): Promise<ShadowTable> {
+export async function createShadowTable(
+  db: SessionPool, source: TableInfo, parsed: ParsedAlter, session?: UserSession, foreignKeys: readonly ForeignKeyDefinition[] = [],
+): Promise<ShadowTable> {
   const renameTable = parsed.clauses.find((c) => c.kind === 'rename-table');
   if (renameTable) throw new UnsafeShadowAlterError(renameTable.text);
   const user = session ?? (await readUserSession(db));
@@ -64,6 +69,11 @@ export async function createShadowTable(db: SessionPool, source: TableInfo, pars
       }
       created = true;
       await applyAlter(conn, shadow, name, parsed.spec);
+      try {
+        await addShadowForeignKeys(conn, source.name, name, foreignKeys, parsed.renamedColumns);
+      } catch (err) {
+        throw rejected(name, err);
+      }
     });
     let info = await inspectTable(db, source.schema, name);
     await checkShadowTable(db, source, parsed, info);

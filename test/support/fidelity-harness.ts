@@ -12,6 +12,7 @@
 import mysql, { type Connection, type Pool } from 'mysql2/promise';
 import { createMigration, definePlugin, sleep, type SluicePlugin } from '../../mod.ts';
 import type { MigrationResult } from '../../core/types.ts';
+import type { MigrationOptions } from '../../core/options.ts';
 import { testServer } from '../../scripts/sandbox.ts';
 import { compareTables, describeComparison, isIdentical, type TableComparison } from './compare.ts';
 import { appPool, testConnection } from './db.ts';
@@ -51,6 +52,8 @@ export interface FidelityCase {
   checksum?: boolean;
   /** More plugins (after the harness's own), e.g. to trace a failure. */
   plugins?: SluicePlugin[];
+  /** More migration options (e.g. the foreign-key ones). */
+  options?: Partial<Pick<MigrationOptions, 'discardForeignKeys' | 'alterForeignKeysMethod' | 'rebuildChildMaxRows'>>;
 }
 
 export interface FidelityOutcome {
@@ -204,6 +207,7 @@ export async function runFidelityCase(c: FidelityCase): Promise<FidelityOutcome>
       // Debugging a failure: SLUICE_KEEP_TEST_DB=1 keeps the database and the original table (_t_old).
       keepOldTable: Boolean(process.env.SLUICE_KEEP_TEST_DB),
       plugins: [plugin, ...(c.plugins ?? [])],
+      ...c.options,
     });
     migration.on((event) => {
       if (event.type === 'log' && event.level !== 'debug') log.push(`${event.level}: ${event.message}`);
