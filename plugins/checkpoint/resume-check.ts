@@ -80,8 +80,6 @@ export async function checkResume(input: ResumeCheckInput): Promise<ResumeDecisi
   const version = Number(row.format_version);
   if (row.format_version === undefined || row.format_version === null || !Number.isInteger(version)) return unreadable('no format version');
   if (version !== FORMAT_VERSION) return unreadable(`format version ${version}; this Sluice reads version ${FORMAT_VERSION}`);
-  if (typeof row.copy_key !== 'string') return unreadable('no copy_key column');
-  if (row.copy_key !== input.key) return refuse(new MismatchedKeyError(schema, name, row.copy_key, input.key, shadow));
 
   if (row.phase === CUT_OVER_PHASE) {
     if (typeof row.old_table !== 'string' || row.old_table === '') return unreadable('phase cut-over without old_table');
@@ -92,6 +90,10 @@ export async function checkResume(input: ResumeCheckInput): Promise<ResumeDecisi
     if (old) return { kind: 'stop', error: new PossiblyCutOverError(schema, name, shadow, old, table) };
     return refuse(new ShadowTableMissingError(schema, shadow, name));
   }
+  // Checked only now: after a swap (above) the table already has the new key; a copy in progress is
+  // tied to the key its low watermark is a tuple of.
+  if (typeof row.copy_key !== 'string') return unreadable('no copy_key column');
+  if (row.copy_key !== input.key) return refuse(new MismatchedKeyError(schema, name, row.copy_key, input.key, shadow));
 
   let lowWatermark;
   try {

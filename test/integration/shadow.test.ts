@@ -12,6 +12,7 @@ import { mapColumns } from '../../core/shadow/mapping.ts';
 import {
   AlterRejectedError, ShadowPrimaryKeyError, ShadowTableExistsError, UnsafeShadowAlterError,
 } from '../../core/shadow/errors.ts';
+import { NoUsableKeyError } from '../../core/preflight/errors.ts';
 import { freshDatabase, testConnection } from '../support/db.ts';
 
 const DB = 'shadow_test';
@@ -203,26 +204,38 @@ test('a rejected ALTER raises AlterRejectedError (one line, server message) and 
   }
 });
 
-test('a primary key change is refused and leaves no shadow; renaming a PK column is not a change', async () => {
+test('the shadow must support the key chosen before it was created; a key change or a renamed key column is refused and leaves no shadow', async () => {
   await admin.query('CREATE TABLE t_pk (id INT NOT NULL, a INT NOT NULL, b INT, PRIMARY KEY (id))');
   await admin.query('INSERT INTO t_pk VALUES (1, 1, 1), (2, 2, 2)');
   const source = await inspectTable(sluice, DB, 't_pk');
-  for (const spec of ['DROP PRIMARY KEY, ADD PRIMARY KEY (id, a)', 'DROP PRIMARY KEY', 'DROP PRIMARY KEY, ADD PRIMARY KEY (a)']) {
-    await assert.rejects(createShadowTable(sluice, source, alter('t_pk', spec)), (err: unknown) => {
-      assert.ok(err instanceof ShadowPrimaryKeyError, String(err));
-      assert.equal(err.code, 'SHADOW_PK_CHANGED');
-      assert.deepEqual(err.expected, ['id']);
-      assert.doesNotMatch(err.message, /\n/);
+  const refused: Array<[string, new (...args: never[]) => Error, Record<string, string>?]> = [
+    // Chosen without a probe: the old PRIMARY KEY (id); the shadow would be copied by (id, a).
+    ['DROP PRIMARY KEY, ADD PRIMARY KEY (id, a)', ShadowPrimaryKeyError],
+    ['DROP PRIMARY KEY', NoUsableKeyError],
+    ['DROP PRIMARY KEY, ADD PRIMARY KEY (a)', NoUsableKeyError],
+    ['CHANGE id item_id INT NOT NULL', NoUsableKeyError, { id: 'item_id' }],
+  ];
+  for (const [spec, type, renames] of refused) {
+    await assert.rejects(createShadowTable(sluice, source, alter('t_pk', spec, renames)), (err: unknown) => {
+      assert.ok(err instanceof type, `${spec}: ${err}`);
+      if (err instanceof ShadowPrimaryKeyError) {
+        assert.equal(err.code, 'SHADOW_PK_CHANGED');
+        assert.deepEqual(err.expected, ['id']);
+        assert.deepEqual(err.actual, ['id', 'a']);
+      }
+      assert.doesNotMatch((err as Error).message, /\n/);
       return true;
     });
     assert.equal(await tableExists('_t_pk_new'), false, `shadow left behind after: ${spec}`);
   }
-  const renamed = await createShadowTable(sluice, source, alter('t_pk', 'CHANGE id item_id INT NOT NULL', { id: 'item_id' }));
-  assert.deepEqual(renamed.info.primaryKey, ['item_id']);
-  await copyAll(source, renamed);
-  assert.deepEqual(await rows('SELECT * FROM _t_pk_new ORDER BY item_id'), await rows('SELECT id AS item_id, a, b FROM t_pk ORDER BY id'));
-  // The same shadow seen without the rename is a PK change: loadShadowTable refuses it but keeps it.
-  await assert.rejects(loadShadowTable(sluice, source, alter('t_pk', 'CHANGE id item_id INT NOT NULL')), ShadowPrimaryKeyError);
+  // With the key chosen on the dry run ((id) widened to (id, a)), the same shadow is accepted.
+  const keyed = { ...source, key: { columns: ['id', 'a'], index: 'PRIMARY', shadowIndex: 'PRIMARY' } };
+  const widened = await createShadowTable(sluice, keyed, alter('t_pk', 'DROP PRIMARY KEY, ADD PRIMARY KEY (id, a)'));
+  assert.deepEqual(widened.info.primaryKey, ['id', 'a']);
+  await copyAll(keyed, widened);
+  assert.deepEqual(await rows('SELECT * FROM _t_pk_new ORDER BY id'), await rows('SELECT * FROM t_pk ORDER BY id'));
+  // The same shadow seen with the old key is refused by loadShadowTable, which keeps it.
+  await assert.rejects(loadShadowTable(sluice, source, alter('t_pk', 'DROP PRIMARY KEY, ADD PRIMARY KEY (id, a)')), ShadowPrimaryKeyError);
   assert.equal(await tableExists('_t_pk_new'), true);
   await dropShadowTable(sluice, source);
 });

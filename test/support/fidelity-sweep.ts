@@ -6,7 +6,7 @@
  * the server itself refusing it too where the refusal is the server's (AlterRejectedError).
  */
 import mysql, { type Connection, type Pool } from 'mysql2/promise';
-import { AlterRejectedError, KeyColumnChangeError, PrimaryKeyChangeError, StoredGeneratedInputError, UnsupportedAlterError } from '../../mod.ts';
+import { AlterRejectedError, KeyColumnChangeError, NoUsableKeyError, StoredGeneratedInputError, UnsupportedAlterError } from '../../mod.ts';
 import { testServer } from '../../scripts/sandbox.ts';
 import { appPool } from './db.ts';
 import { describeOutcome, runAlterCase, type AlterCase, type AlterOutcome } from './fidelity-alter.ts';
@@ -131,7 +131,7 @@ export function sweepAlters(pairs: number): string[] {
   return alters;
 }
 
-const DOCUMENTED = [UnsupportedAlterError, PrimaryKeyChangeError, KeyColumnChangeError, StoredGeneratedInputError];
+const DOCUMENTED = [UnsupportedAlterError, NoUsableKeyError, KeyColumnChangeError, StoredGeneratedInputError];
 
 /** Whether an outcome counts as agreement (see the file comment); `shape` decides the partitioned allowance. */
 export function agreement(shape: Shape, o: AlterOutcome): boolean {
