@@ -69,7 +69,7 @@ async function killAndResume(shape: Shape): Promise<void> {
     const first = startCli(args);
     let err1 = '';
     first.child.stderr!.on('data', (d: Buffer) => { err1 += d.toString(); });
-    await waitFor('the first run to copy', () => /rows copied|copy/.test(err1) && /migrate: copy\n/.test(err1));
+    await waitFor('the first run to copy', () => /rows copied|copy/.test(err1) && /^migrate: \S+ phase copy$/m.test(err1));
     await sleep(700);
     first.child.kill('SIGKILL');
     const r1 = await first.done;
@@ -78,7 +78,7 @@ async function killAndResume(shape: Shape): Promise<void> {
     const second = startCli(args);
     let err2 = '';
     second.child.stderr!.on('data', (d: Buffer) => { err2 += d.toString(); });
-    await waitFor('the rerun to wait for cutover', () => /migrate: wait-for-cutover\n/.test(err2));
+    await waitFor('the rerun to wait for cutover', () => /^migrate: \S+ phase wait-for-cutover$/m.test(err2));
     assert.match(err2, /resuming: copy after/, err2);
     await sleep(300);
     const stats = await workload.stop();

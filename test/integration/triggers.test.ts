@@ -134,7 +134,7 @@ test('SIGKILL mid-copy, then a resumed run: triggers stay on t during the whole 
     let stderr = '';
     first.child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     const until = Date.now() + 60_000;
-    while (!stderr.includes('migrate: copy\n')) {
+    while (!/^migrate: \S+ phase copy$/m.test(stderr)) {
       if (Date.now() > until) throw new Error(`the first run never reached the copy: ${stderr}`);
       await pause(20);
     }
