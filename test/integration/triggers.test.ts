@@ -124,13 +124,14 @@ test('SIGKILL mid-copy, then a resumed run: triggers stay on t during the whole 
   writeFileSync(config, [
     `import { checkpointPlugin } from ${JSON.stringify(join(root, 'plugins/checkpoint/index.ts'))};`,
     `import { definePlugin, sleep } from ${JSON.stringify(join(root, 'mod.ts'))};`,
-    "export default { progressIntervalMs: 50, plugins: [checkpointPlugin({ interval: '200ms' }), definePlugin({ name: 'pacer', async afterChunk(ctx) { await sleep(150, ctx.signal); } })] };",
+    "export default { progressIntervalMs: 50, plugins: [checkpointPlugin({ interval: '200ms' }), definePlugin({ name: 'pacer', async afterChunk(ctx) { await sleep(Number(process.env.SLUICE_TRG_PACE_MS ?? 0), ctx.signal); } })] };",
   ].join('\n'));
   const args = [...connectionFlags('trg_kill'), '--statement', `ALTER TABLE t ${ALTER}`, '--threads', '2', '--target-chunk-time', '5', '--no-native', '--config', config];
   const load = new TriggerLoad(pool, WORKERS, 2);
   load.start();
   try {
-    const first = startCli(args);
+    // the first run sleeps 4 s after each chunk: it is killed during the copy, whatever the chunk sizes
+    const first = startCli(args, { env: { SLUICE_TRG_PACE_MS: '4000' } });
     let stderr = '';
     first.child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     const until = Date.now() + 60_000;
@@ -138,7 +139,7 @@ test('SIGKILL mid-copy, then a resumed run: triggers stay on t during the whole 
       if (Date.now() > until) throw new Error(`the first run never reached the copy: ${stderr}`);
       await pause(20);
     }
-    await pause(700);
+    await pause(1200);
     first.child.kill('SIGKILL');
     const killed = await first.done;
     assert.equal(killed.signal, 'SIGKILL', `killed, not exited: ${killed.stderr}`);
