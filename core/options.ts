@@ -47,9 +47,9 @@ export interface MigrationOptions {
    */
   reconnectTimeout?: number;
   /**
-   * The copy yields to the application's row locks (NOWAIT, then SKIP LOCKED; core/copier/README.md):
-   * the application is never a deadlock victim of the copy, but under a hot write load the copy can be
-   * many times slower. Default false: the copy's locking reads wait (bounded by innodb_lock_wait_timeout).
+   * The copy yields to the application's row locks (SKIP LOCKED, then NOWAIT, held rows retried as
+   * holes; core/copier/README.md): the application is never a deadlock victim of the copy, but under a
+   * hot write load the copy is slower (measured 1.2–3x). Default false: the copy's locking reads wait (bounded by innodb_lock_wait_timeout).
    */
   copyYields?: boolean;
   /**

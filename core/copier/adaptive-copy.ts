@@ -9,7 +9,7 @@ import type { PoolConnection } from 'mysql2/promise';
 import type { ChunkInfo, KeyTuple } from '../types.ts';
 import type { TableRef } from './chunker.ts';
 import type { ChunkSizer } from './chunk-size.ts';
-import { copyChunk } from './copy-chunk.ts';
+import { ChunkHeldError, copyChunk } from './copy-chunk.ts';
 import { keyAfterRows } from './keyset-chunker.ts';
 import { isLockConflict } from './locking.ts';
 import type { ConflictBackoff } from './retry.ts';
@@ -34,10 +34,15 @@ export async function copyAdaptively(
   let rows = 0;
   let read = 0;
   let ms = 0;
+  let holes = false; // this piece's rows are copied but for some held ones
+  let upper = chunk.upper;
+  let last = true;
   for (;;) {
-    let upper = chunk.upper;
-    let last = true;
-    if (pieceRows !== null) {
+    if (!holes) {
+      upper = chunk.upper;
+      last = true;
+    }
+    if (!holes && pieceRows !== null) {
       const bound = await keyAfterRows(conn, how.table, how.plan.walk, lower, pieceRows, chunk.upper);
       if (bound) {
         upper = bound;
@@ -49,11 +54,22 @@ export async function copyAdaptively(
     try {
       const counts = await how.gate.shared(() => {
         started = performance.now(); // the transaction's time, not the wait for the gate
-        return copyChunk(conn, how.plan, { lower, upper });
+        return copyChunk(conn, how.plan, { lower, upper }, { holes });
       });
       rows += counts.written;
       read += counts.read;
+      holes = false;
     } catch (err) {
+      if (err instanceof ChunkHeldError) {
+        // The yielding copy committed what it could lock; only the held rows' holes are retried, after a backoff.
+        rows += err.rows;
+        read += err.rows;
+        ms += performance.now() - started;
+        holes = true;
+        if (err.rows > 0) backoff.progress();
+        await backoff.conflict(err);
+        continue;
+      }
       if (!isLockConflict(err)) throw err;
       // Application transactions are short: retry the same piece twice, then halve it.
       if (backoff.attempts % 3 === 2) {

@@ -16,7 +16,7 @@ import { classifyWarnings, readWarnings } from './warnings.ts';
 import { UniqueIndexViolationError } from './errors.ts';
 
 /** `range AND NOT EXISTS (the same key in the shadow)`, over the source's unqualified columns. */
-function missingFromShadow(plan: CopyStatementPlan, chunk: Pick<ChunkInfo, 'lower' | 'upper'>): SqlFragment {
+export function missingFromShadow(plan: CopyStatementPlan, chunk: Pick<ChunkInfo, 'lower' | 'upper'>): SqlFragment {
   const range = keyRange(plan.keyColumns, chunk.lower, chunk.upper);
   const join = plan.keyColumns.map((c) => `d.${c.ref} = ${plan.sourceTable}.${c.ref}`).join(' AND ');
   return {

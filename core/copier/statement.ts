@@ -1,14 +1,14 @@
 /**
  * The chunk's statements (see README.md for why they are race-free and deadlock-free):
- *   1. SELECT COUNT(*) FROM t FORCE INDEX (idx) WHERE lower < key <= upper LOCK IN SHARE MODE NOWAIT
- *   2. INSERT IGNORE INTO shadow (target…) SELECT source… FROM t FORCE INDEX (idx)
- *      WHERE lower < key <= upper LOCK IN SHARE MODE SKIP LOCKED
+ *   copyStatement: INSERT IGNORE INTO shadow (target…) SELECT source… FROM t FORCE INDEX (idx)
+ *      WHERE lower < key <= upper LOCK IN SHARE MODE [SKIP LOCKED]
+ *   lockStatement: SELECT COUNT(*) FROM t FORCE INDEX (idx) WHERE lower < key <= upper LOCK IN SHARE MODE NOWAIT
+ * Yielding (copy-chunk.ts): the SKIP LOCKED copy first (never waits), then the NOWAIT count tells
+ * whether every row of the range is ours; held rows are left as holes and retried. Without
+ * NOWAIT/SKIP LOCKED (old servers, or copyYields off) the copy statement is a plain blocking
+ * `LOCK IN SHARE MODE` read and the count is not run. IGNORE makes overlap with replay or a
+ * resumed run harmless; every other warning is checked after the statement.
  * (idx: the key's index on the source, TableInfo.key; PRIMARY by default)
- * 1 locks every row of the range or fails at once (never waits for the application while holding
- * locks); 2 then reads the latest committed rows under those locks and skips only rows that
- * appeared since (replay carries them). Without NOWAIT/SKIP LOCKED (old servers) statement 2 is
- * a plain blocking `LOCK IN SHARE MODE` read and statement 1 is not run. IGNORE makes overlap
- * with replay or a resumed run harmless; every other warning is checked after the statement.
  */
 import mysql from 'mysql2/promise';
 import type { ChunkInfo } from '../types.ts';

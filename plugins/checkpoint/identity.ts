@@ -4,6 +4,7 @@
  * on the server that wrote them: after a failover the same host name can point at a server whose
  * `binlog.000003:4711` is another transaction, or the middle of one.
  */
+import { gtidSetAt } from './translate-mysql.ts';
 import { queryRows, type BinlogPosition, type Queryable, type ServerFlavor } from '../../plugin-api.ts';
 import type { ServerIdentity } from './table.ts';
 
@@ -27,11 +28,11 @@ export function describeServer(s: ServerIdentity): string {
 /**
  * The exact GTID position at `pos` on this server. MariaDB computes it: BINLOG_GTID_POS(file,
  * offset) (null when the offset is not the start of an event group; it reads the file from its
- * start up to the offset). MySQL has no such function: there only a GTID set that core reported
- * with the position is kept (none today), so a resume elsewhere is refused.
+ * start up to the offset). MySQL 8 has no such function: gtidSetAt (translate-mysql.ts) computes
+ * the executed GTID set there the same way, from the file's Previous_gtids and Gtid events.
  */
 export async function gtidAt(db: Queryable, flavor: ServerFlavor, pos: BinlogPosition): Promise<string | undefined> {
-  if (!flavor.mariadb) return pos.gtid;
+  if (!flavor.mariadb) return gtidSetAt(db, pos.file, pos.position);
   const [row] = await queryRows<{ g: unknown }>(db, 'SELECT BINLOG_GTID_POS(?, ?) AS g', [pos.file, pos.position]);
   return typeof row?.g === 'string' ? row.g : undefined;
 }

@@ -22,6 +22,7 @@ import {
 import { describeServer, gtidAt, sameGtidPos, sameServer, serverIdentity } from './identity.ts';
 import { ageMicros, CheckpointTable, existingTables, FORMAT_VERSION, type ServerIdentity } from './table.ts';
 import { findGtidPosition } from './translate.ts';
+import { findMysqlGtidPosition } from './translate-mysql.ts';
 
 export interface ResumeCheckInput {
   readonly db: Queryable;
@@ -145,7 +146,7 @@ export async function checkResume(input: ResumeCheckInput): Promise<ResumeDecisi
  * Where replay starts on this server: the saved position when it belongs to this server (same
  * identity and, on MariaDB with a GTID saved, the same GTID position at that offset: a server with
  * the same server_id and other binlogs is another server); else the saved GTID position's place in
- * this server's binlogs (MariaDB). A string says why neither works.
+ * this server's binlogs (MariaDB: translate.ts; MySQL 8: translate-mysql.ts). A string says why neither works.
  */
 async function positionHere(
   db: Queryable, flavor: ServerFlavor, saved: BinlogPosition, from: ServerIdentity, here: ServerIdentity,
@@ -159,8 +160,8 @@ async function positionHere(
   }
   const who = same ? `this server (${describeServer(here)}) has other binlogs than the one that wrote it` : `it was written on ${describeServer(from)}, this is ${describeServer(here)}`;
   if (saved.gtid === undefined) return `${who}, and it holds no GTID position to translate ${saved.file}:${saved.position} with`;
-  if (!flavor.mariadb) return `${who}; translating a position through GTIDs is implemented for MariaDB only`;
-  const found = await findGtidPosition(db, saved.gtid);
+  // MariaDB: a GTID position (domain-server-seq per domain); MySQL 8: the gtid_executed set saved with the position.
+  const found = flavor.mariadb ? await findGtidPosition(db, saved.gtid) : await findMysqlGtidPosition(db, saved.gtid);
   if (!found) return `${who}, and no position in this server's binlogs has GTID position ${saved.gtid} (not a replica that applied it, or its binlogs were purged)`;
   return { ...found, gtid: saved.gtid };
 }

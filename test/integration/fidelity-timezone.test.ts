@@ -74,3 +74,10 @@ test('a non-UTC server time zone: DATETIME → TIMESTAMP and TIMESTAMP → DATET
     alter: 'MODIFY dt TIMESTAMP(6) NULL DEFAULT NULL, MODIFY ts3 DATETIME(3)',
   }));
 });
+
+test('the same copy under writes with the yielding copier (copyYields): exact, and the workload is not starved', async () => {
+  // The first yielding copy (NOWAIT over the whole chunk, retried and split) took ~51 s here and ran the workload out of time.
+  const database = 'fidelity_tz_yields';
+  databases.push(database);
+  checkOutcome(await runFidelityCase({ database, create: CREATE, target, rows: 8000, seed: 83, chunkDelayMs: 150, copyYields: true, alter: 'ADD COLUMN extra INT, ADD INDEX by_upd (upd)' }));
+});
