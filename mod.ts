@@ -12,7 +12,9 @@ import type { MigrationOptions } from './core/options.ts';
 import { buildMigration } from './core/runner/create.ts';
 import { cleanupMigration as cleanupTables, type CleanupReport, type CleanupRequest } from './core/cleanup/cleanup.ts';
 import { CONNECTION_DEFAULTS } from './core/connection/connection.ts';
+import { tlsMode } from './core/connection/tls.ts';
 import { formatDuration } from './core/duration.ts';
+import { DEFAULT_LOCK_STALL_SECONDS, KILL_AFTER_FRACTION } from './core/blockers/policy.ts';
 import { ENGINE_DEFAULTS } from './core/options.ts';
 import { checkpointPlugin, DEFAULT_INTERVAL as CHECKPOINT_INTERVAL, DEFAULT_MAX_AGE as CHECKPOINT_MAX_AGE, type CheckpointPluginOptions } from './plugins/checkpoint/index.ts';
 import { CHECKSUM_DEFAULTS, checksumPlugin, type ChecksumPluginOptions } from './plugins/checksum/index.ts';
@@ -77,13 +79,18 @@ export async function createMigration(options: SluiceOptions): Promise<Migration
 /**
  * Every option's default, as a config file would write it (what `migrate --help` and
  * `migrate --print-config` show). Options without a default (statement, database, replicas, …) are absent.
+ * Defaults that follow another setting (killBlockersAfter is half of lockWaitTimeout) follow `config`'s.
  */
-export function configDefaults(): SluiceConfig {
+export function configDefaults(config: SluiceConfig = {}): SluiceConfig {
+  const lockWaitTimeout = config.lockWaitTimeout ?? ENGINE_DEFAULTS.lockWaitTimeout;
   return {
-    connection: { ...CONNECTION_DEFAULTS } as SluiceConfig['connection'],
+    connection: { ...CONNECTION_DEFAULTS, ssl: { mode: tlsMode({ ...config.connection?.ssl, mode: undefined }) } } as SluiceConfig['connection'],
     ...ENGINE_DEFAULTS,
+    killBlockers: true,
+    killBlockersAfter: lockWaitTimeout * KILL_AFTER_FRACTION,
+    lockStallTimeout: Math.min(DEFAULT_LOCK_STALL_SECONDS, lockWaitTimeout),
     checksum: {
-      enabled: true, rowsPerChunk: CHECKSUM_DEFAULTS.rowsPerChunk, maxPasses: CHECKSUM_DEFAULTS.maxPasses,
+      enabled: true, threads: config.threads ?? ENGINE_DEFAULTS.threads, rowsPerChunk: CHECKSUM_DEFAULTS.rowsPerChunk, maxPasses: CHECKSUM_DEFAULTS.maxPasses,
       snapshotMaxAge: formatDuration(CHECKSUM_DEFAULTS.snapshotMaxAgeMs),
     },
     throttle: {
@@ -120,7 +127,7 @@ export { ChecksumCatchUpError, ChecksumLockError, ChecksumMismatchError, Checksu
 export { checksumPlugin, type ChecksumPluginOptions };
 export {
   BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointOptionError, CheckpointTooOldError,
-  CheckpointWriteError, MismatchedStatementError, MismatchedTableError, PossiblyCutOverError, ResumeRefusedError,
+  CheckpointWriteError, MismatchedKeyError, MismatchedStatementError, MismatchedTableError, PossiblyCutOverError, ResumeRefusedError,
   ServerChangedError, ShadowTableMissingError,
 } from './plugins/checkpoint/index.ts';
 export { checkpointPlugin, type CheckpointPluginOptions };

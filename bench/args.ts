@@ -4,7 +4,10 @@ import { BenchArgsError } from './errors.ts';
 
 export const TOOLS = ['insert-select', 'alter-copy', 'pt-osc', 'sluice'] as const;
 export type ToolName = (typeof TOOLS)[number];
-export type Mode = 'idle' | 'loaded';
+/** idle: no load; loaded: under the write load; blocked: under the load with an idle blocker transaction on the table (--idle-blocker). */
+export type Mode = 'idle' | 'loaded' | 'blocked';
+/** The tools the blocked mode runs: the online ones (the server's statements would just wait on the blocker's metadata lock). */
+export const BLOCKED_TOOLS: readonly ToolName[] = ['pt-osc', 'sluice'];
 
 export interface BenchArgs {
   rows: number;
@@ -40,6 +43,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --tools LIST        comma-separated subset of ${TOOLS.join(',')} (default all)
   --no-load           idle runs only (default: idle, then under the write load)
   --load-rate N       write operations per second of the load (default 200)
+  --idle-blocker      also run the online tools under the load with an idle blocker present: a
+                      session that BEGINs, reads bench.t and idles (default off)
   --replay-rows N     rows of the bulk UPDATE timed in the replay step (default 200000; 0 skips it)
   --scale             instead: time and peak RSS of Sluice (and INSERT…SELECT) per table size
   --sizes LIST        sizes for --scale (default 100000,1000000; add 10000000 if you have the time)
@@ -56,6 +61,11 @@ function whole(name: string, value: string | undefined, fallback: number, min: n
   return n;
 }
 
+function modesOf(noLoad: boolean, idleBlocker: boolean): Mode[] {
+  if (noLoad && idleBlocker) throw new BenchArgsError('--idle-blocker runs under the load: drop --no-load');
+  return noLoad ? ['idle'] : idleBlocker ? ['idle', 'loaded', 'blocked'] : ['idle', 'loaded'];
+}
+
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let values;
   try {
@@ -65,7 +75,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       allowPositionals: false,
       options: {
         rows: { type: 'string' }, alter: { type: 'string' }, repeats: { type: 'string' }, tools: { type: 'string' },
-        'no-load': { type: 'boolean' }, 'load-rate': { type: 'string' }, 'replay-rows': { type: 'string' },
+        'no-load': { type: 'boolean' }, 'idle-blocker': { type: 'boolean' }, 'load-rate': { type: 'string' }, 'replay-rows': { type: 'string' },
         scale: { type: 'boolean' }, sizes: { type: 'string' }, threads: { type: 'string' }, 'sluice-flags': { type: 'string' },
         'no-build': { type: 'boolean' }, 'cpu-prof': { type: 'boolean' }, port: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -87,7 +97,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     alter,
     repeats: whole('repeats', values.repeats, 3, 1),
     tools: tools as ToolName[],
-    modes: values['no-load'] ? ['idle'] : ['idle', 'loaded'],
+    modes: modesOf(values['no-load'] ?? false, values['idle-blocker'] ?? false),
     loadRate: whole('load-rate', values['load-rate'], 200, 1),
     replayRows: Math.min(rows, whole('replay-rows', values['replay-rows'], 200_000, 0)),
     scale: values.scale ?? false,

@@ -11,9 +11,9 @@ import { renderChart } from './chart.ts';
 import { orderFor } from './comparison.ts';
 import { BenchArgsError } from './errors.ts';
 import { LoadMix, pickOp, prng } from './load-mix.ts';
-import { summarize, within, type Sample } from './load-stats.ts';
+import { errorsByCode, longestStall, summarize, within, type Sample } from './load-stats.ts';
 import { areaOf, summarizeProfile } from './profile.ts';
-import { aggregate, cell, phaseBreakdown } from './report.ts';
+import { aggregate, cell, codesCell, phaseBreakdown } from './report.ts';
 import { bufferPoolBytes } from './server.ts';
 import { SluiceEvents } from './sluice-cli.ts';
 import { median, percentile, ratio, spread } from './stats.ts';
@@ -96,6 +96,33 @@ test('load summaries count errors by kind and windows select by due time', () =>
   assert.equal(w.max, 5);
 });
 
+test('load errors are counted by server error number, the lock errors apart, and old samples by code name', () => {
+  const s = (due: number, error?: string, errno?: number): Sample => ({ due, latencyMs: 1, serviceMs: 1, kind: 'update', ...(error ? { error } : {}), ...(errno ? { errno } : {}) });
+  const samples = [s(0), s(1, 'ER_LOCK_DEADLOCK: a', 1213), s(2, 'ER_LOCK_DEADLOCK: b', 1213), s(3, 'ER_LOCK_WAIT_TIMEOUT: c', 1205),
+    s(4, 'ER_NO_SUCH_TABLE: d', 1146), s(5, 'ECONNRESET: e'), s(6, 'ER_LOCK_DEADLOCK: recorded without errno')];
+  assert.deepEqual(errorsByCode(samples), { 1213: 3, 1205: 1, 1146: 1, client: 1 });
+  const sum = summarize(samples);
+  assert.equal(sum.deadlocks, 3);
+  assert.equal(sum.lockWaits, 1);
+  assert.equal(sum.errors, 6);
+});
+
+test('the longest write stall: the longest time with a write due and none completing, not the backlog of a load that falls behind', () => {
+  const s = (due: number, end: number): Sample => ({ due, latencyMs: end - due, serviceMs: 1, kind: 'insert' });
+  // Quiet: 1 ms per write every 5 ms.
+  assert.equal(longestStall([s(0, 1), s(5, 6), s(10, 11)]), 1);
+  // A 300 ms stall at 10: the writes due during it all complete right after it.
+  const stalled = [s(0, 1), s(5, 6), s(10, 310), ...Array.from({ length: 60 }, (_, i) => s(15 + 5 * i, 311 + i))];
+  assert.equal(longestStall(stalled), 300);
+  // Falling behind (3 ms per write every 2 ms): latency grows without bound, the stall stays at 3 ms.
+  const behind = Array.from({ length: 100 }, (_, i) => s(2 * i, 3 * (i + 1)));
+  assert.equal(longestStall(behind), 3);
+  assert.ok(summarize(behind).max > 100);
+  // Several connections: a write stuck 200 ms stalls the load only from the last completion of the others.
+  assert.equal(longestStall([s(0, 200), s(1, 2), s(3, 4), s(5, 6)]), 194);
+  assert.equal(longestStall([]), 0);
+});
+
 test('the load mix is deterministic and close to 50/35/15', () => {
   const a = prng(7);
   const b = prng(7);
@@ -120,6 +147,8 @@ test('args: defaults, clause-only --alter, unknown tools refused', () => {
   assert.equal(d.replayRows, 200_000);
   assert.equal(parseBenchArgs(['--rows', '20000']).replayRows, 20_000);
   assert.deepEqual(parseBenchArgs(['--no-load']).modes, ['idle']);
+  assert.deepEqual(parseBenchArgs(['--idle-blocker']).modes, ['idle', 'loaded', 'blocked']);
+  assert.throws(() => parseBenchArgs(['--idle-blocker', '--no-load']), BenchArgsError);
   assert.deepEqual(parseBenchArgs(['--sluice-flags=--no-checksum  --threads 4']).sluiceFlags, ['--no-checksum', '--threads', '4']);
   assert.deepEqual(d.sluiceFlags, []);
   assert.throws(() => parseBenchArgs(['--alter', 'ALTER TABLE t ADD COLUMN c INT']), BenchArgsError);
@@ -136,13 +165,20 @@ test('the buffer pool grows with the table and never goes under 1 GiB', () => {
 test('aggregate and cells: medians with ranges, failures and errors kept apart', () => {
   const run = (ms: number, ok = true, errors = 0): ToolRun => ({
     tool: 'pt-osc', mode: 'loaded', repeat: 0, ok, endToEndMs: ms, copyMs: ms / 2, ...(ok ? {} : { error: 'exited 1' }),
-    load: { ops: 10, p50: 1, p99: ms / 100, max: ms / 50, errors, deadlocks: 0, lockWaits: errors, errorKinds: errors ? [{ error: 'ER_NO_SUCH_TABLE: gone', count: errors }] : [] },
+    load: { ops: 10, p50: 1, p99: ms / 100, max: ms / 50, errors, deadlocks: 0, lockWaits: errors, errorsByCode: errors ? { 1205: errors } : {}, longestStallMs: ms / 40, errorKinds: errors ? [{ error: 'ER_NO_SUCH_TABLE: gone', count: errors }] : [] },
   });
   const a = aggregate([run(1000, true, 2), run(3000, true, 1), run(2000), run(9999, false)], 'pt-osc', 'loaded');
   assert.equal(a.ok, 3);
   assert.equal(a.runs, 4);
   assert.equal(a.endToEnd?.median, 2000);
   assert.equal(a.errors, 3);
+  assert.deepEqual(a.errorsByCode, { 1205: 3 });
+  assert.equal(codesCell(a.errorsByCode), '1205 ×3');
+  assert.equal(codesCell({}), '—');
+  assert.equal(a.stall?.median, 50);
+  assert.equal(a.blockersKilled, undefined);
+  const blocked = (killed: boolean): ToolRun => ({ ...run(1000), tool: 'sluice', mode: 'blocked', blocker: { killed, heldMs: 15_000 } });
+  assert.equal(aggregate([blocked(true), blocked(false), blocked(true)], 'sluice', 'blocked').blockersKilled, 2);
   assert.deepEqual(a.failures, ['exited 1']);
   assert.equal(cell(a.endToEnd, 0.001, 2), '2.00 (1.00–3.00)');
   assert.equal(cell(undefined), '—');

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2/promise';
 import type { ServerInfo } from '../scripts/sandbox.ts';
-import type { BenchArgs, Mode, ToolName } from './args.ts';
+import { BLOCKED_TOOLS, type BenchArgs, type Mode, type ToolName } from './args.ts';
+import { startIdleBlocker } from './blocker.ts';
 import { columnsOf, commonColumns, digest, resetTable, sameDigest, SEED, type Digest } from './dataset.ts';
 import { startLoad } from './load-runner.ts';
 import { summarize, within, type LoadSummary } from './load-stats.ts';
@@ -58,9 +59,10 @@ async function runOne(input: ComparisonInput, tool: ToolName, mode: Mode, repeat
   const label = `${mode}-r${repeat + 1}-${tool}`;
   const run: ToolRun = { tool, mode, repeat, ok: false };
   await prepare(pool);
-  const load = mode === 'loaded'
+  const load = mode !== 'idle'
     ? await startLoad(server, args.loadRate, join(rawDir, `${label}.load.json`), join(rawDir, `${label}.load.log`))
     : undefined;
+  const blocker = mode === 'blocked' ? await startIdleBlocker(server) : undefined;
   try {
     if (load) await sleep(LOAD_WARMUP_MS);
     const m = await input.tools[tool]!({ server, pool, alter: args.alter, logFile: join(rawDir, `${label}.log`), timeoutMs: timeoutFor(args.rows) });
@@ -69,6 +71,7 @@ async function runOne(input: ComparisonInput, tool: ToolName, mode: Mode, repeat
   } catch (err) {
     run.error = err instanceof Error ? err.message : String(err);
   } finally {
+    if (blocker) run.blocker = await blocker.stop();
     if (load) {
       const samples = await load.stop();
       if (run.startedAt !== undefined && run.endedAt !== undefined) run.load = summarize(within(samples, run.startedAt, run.endedAt + LOAD_TAIL_MS));
@@ -82,7 +85,8 @@ async function runOne(input: ComparisonInput, tool: ToolName, mode: Mode, repeat
   const secs = run.endToEndMs !== undefined ? `${(run.endToEndMs / 1000).toFixed(2)} s` : 'failed';
   input.log(`${label}: ${secs}${run.copyMs !== undefined ? `, copy ${(run.copyMs / 1000).toFixed(2)} s` : ''}` +
     `${run.cutoverLockMs !== undefined ? `, lock ${run.cutoverLockMs} ms` : ''}${run.peakRssKb ? `, RSS ${Math.round(run.peakRssKb / 1024)} MB` : ''}` +
-    `${run.load ? `, load p99 ${run.load.p99} ms, ${run.load.errors} errors (${run.load.deadlocks} deadlocks, ${run.load.lockWaits} lock waits)` : ''}${run.verified === false ? ', RESULT DIFFERS FROM SEED' : ''}${run.error ? ` — ${run.error}` : ''}`);
+    `${run.load ? `, load p99 ${run.load.p99} ms, longest stall ${run.load.longestStallMs} ms, ${run.load.errors} errors (${run.load.deadlocks} deadlocks, ${run.load.lockWaits} lock waits)` : ''}` +
+    `${run.blocker ? `, idle blocker ${run.blocker.killed ? `killed after ${(run.blocker.heldMs / 1000).toFixed(1)} s` : 'not killed'}` : ''}${run.verified === false ? ', RESULT DIFFERS FROM SEED' : ''}${run.error ? ` — ${run.error}` : ''}`);
   return run;
 }
 
@@ -98,7 +102,8 @@ export async function runComparison(input: ComparisonInput): Promise<ComparisonR
       result.baseline = summarize(await load.stop());
     }
     for (let r = 0; r < args.repeats; r++) {
-      for (const tool of orderFor(args.tools, r)) result.runs.push(await runOne(input, tool, mode, r));
+      const tools = mode === 'blocked' ? args.tools.filter((t) => BLOCKED_TOOLS.includes(t)) : args.tools;
+      for (const tool of orderFor(tools, r)) result.runs.push(await runOne(input, tool, mode, r));
     }
   }
   if (input.replay && args.replayRows > 0) {

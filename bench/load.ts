@@ -59,10 +59,12 @@ for (let i = 0; !stopping; i++) {
   const kind: OpKind = mix.next();
   const began = Date.now();
   let error: string | undefined;
+  let errno: number | undefined;
   try {
     await mix.run(conn, kind);
   } catch (err) {
-    const e = err as { code?: string; message?: string; fatal?: boolean };
+    const e = err as { code?: string; errno?: number; message?: string; fatal?: boolean };
+    if (typeof e.errno === 'number' && e.errno >= 1000 && e.errno < 10_000) errno = e.errno; // the server's, not a socket's (negative) errno
     error = `${e.code ?? 'ERROR'}: ${(e.message ?? String(err)).split('\n')[0]!.slice(0, 160)}`;
     if (e.fatal) {
       await conn.end().catch(() => {});
@@ -70,7 +72,7 @@ for (let i = 0; !stopping; i++) {
     }
   }
   const end = Date.now();
-  samples.push({ due, latencyMs: end - due, serviceMs: end - began, kind, ...(error ? { error } : {}) });
+  samples.push({ due, latencyMs: end - due, serviceMs: end - began, kind, ...(error ? { error } : {}), ...(errno !== undefined ? { errno } : {}) });
 }
 
 await conn.end().catch(() => {});

@@ -53,13 +53,31 @@ export interface ToolStats {
   p50?: Spread;
   p99?: Spread;
   max?: Spread;
+  /** The load's longest write stall (LoadSummary.longestStallMs). */
+  stall?: Spread;
   /** Load errors summed over the repeats; of those, deadlocks and lock wait timeouts. */
   errors?: number;
   deadlocks?: number;
   lockWaits?: number;
+  /** Load errors summed over the repeats by server error number ("1213", "1205", "client", …). */
+  errorsByCode: Record<string, number>;
+  /** Blocked runs: how many killed the idle blocker. */
+  blockersKilled?: number;
   errorKinds: string[];
   unverified: number;
   failures: string[];
+}
+
+function sumCodes(all: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const codes of all) for (const [code, n] of Object.entries(codes)) out[code] = (out[code] ?? 0) + n;
+  return out;
+}
+
+/** "1213 ×3, 1205 ×1" (most frequent first), "—" when none. */
+export function codesCell(codes: Record<string, number>): string {
+  const e = Object.entries(codes).sort((a, b) => b[1] - a[1]);
+  return e.length ? e.map(([c, n]) => `${c} ×${n}`).join(', ') : '—';
 }
 
 export function aggregate(runs: readonly ToolRun[], tool: ToolName, mode: Mode): ToolStats {
@@ -75,9 +93,12 @@ export function aggregate(runs: readonly ToolRun[], tool: ToolName, mode: Mode):
     p50: spread(loads.map((l) => l.p50)),
     p99: spread(loads.map((l) => l.p99)),
     max: spread(loads.map((l) => l.max)),
+    stall: spread(loads.map((l) => l.longestStallMs)),
     errors: loads.length ? loads.reduce((n, l) => n + l.errors, 0) : undefined,
     deadlocks: loads.length ? loads.reduce((n, l) => n + (l.deadlocks ?? 0), 0) : undefined,
     lockWaits: loads.length ? loads.reduce((n, l) => n + (l.lockWaits ?? 0), 0) : undefined,
+    errorsByCode: sumCodes(loads.map((l) => l.errorsByCode ?? {})),
+    blockersKilled: mode === 'blocked' ? ok.filter((r) => r.blocker?.killed).length : undefined,
     errorKinds: [...new Set(loads.flatMap((l) => l.errorKinds.map((k) => k.error)))],
     unverified: ok.filter((r) => r.verified === false).length,
     failures: mine.filter((r) => !r.ok).map((r) => r.error ?? 'failed'),
@@ -123,21 +144,21 @@ export function renderMarkdown(input: ReportInput): string {
   out.push(`- **Machine:** ${m.cpus} CPUs (nproc; ${m.cpuModel}), ${m.memGiB} GiB RAM · ${m.server} (buffer pool ${m.bufferPoolMiB} MiB, binlog ROW/FULL) · Node ${m.node} · load average ${input.loadAvg[0].toFixed(1)} at start, ${input.loadAvg[1].toFixed(1)} at end`);
   out.push(`- **Command:** \`${input.command}\``);
   out.push(`- **Table:** \`bench.t\`, ${input.rows.toLocaleString('en-US')} rows (${input.size.dataMiB} MiB data + ${input.size.indexMiB} MiB indexes; BIGINT auto-increment PK, INT/DECIMAL/VARCHAR/JSON/DATETIME(6) columns, two secondary indexes) · **ALTER:** \`ALTER TABLE t ${input.alter}\``);
-  out.push(`- **Load** (loaded runs): a separate process, one connection, ${input.loadRate} writes/s (50% insert, 35% update, 15% delete by random id), latency measured from when each write was due; counted while the tool runs and ${LOAD_TAIL_MS / 1000} s after.`);
+  out.push(`- **Load** (loaded runs): a separate process, one connection, ${input.loadRate} writes/s (50% insert, 35% update, 15% delete by random id), latency measured from when each write was due; counted while the tool runs and ${LOAD_TAIL_MS / 1000} s after. "Longest write stall": the longest time with a write due and none completing.${input.modes.includes('blocked') ? ' **Blocked** runs: the same load, plus a session that BEGINs, reads `t` and idles until the run ends or it is killed (the online tools only).' : ''}`);
   out.push(`- **Repeats:** ${input.repeats} per tool and mode, tool order rotated each repeat; cells are median (min–max). Sluice ran as the ${input.sluiceCli}.`);
   out.push('');
-  out.push('| tool | mode | ok | end to end (s) | copy phase (s) | replay (row events/s) | cutover lock (ms) | peak RSS (MB) | load p50 (ms) | load p99 (ms) | load max (ms) | load errors | of which deadlocks / lock waits |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push('| tool | mode | ok | end to end (s) | copy phase (s) | replay (row events/s) | cutover lock (ms) | peak RSS (MB) | load p50 (ms) | load p99 (ms) | load max (ms) | longest write stall (ms) | load errors | of which deadlocks / lock waits | errors by code |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of stats) {
     const replayCell = s.tool === 'sluice' ? (s.mode === 'idle' ? cell(rep, 1, 0) : '(idle step)') : s.tool === 'pt-osc' ? 'in triggers' : '—';
     const lockCell = s.tool === 'alter-copy' ? `${cell(s.lock, 1, 0)} (whole run)` : s.tool === 'insert-select' ? '—' : cell(s.lock, 1, 0);
-    out.push(`| ${TOOL_LABEL[s.tool]} | ${s.mode} | ${s.ok}/${s.runs} | ${cell(s.endToEnd, 0.001, 2)} | ${cell(s.copy, 0.001, 2)} | ${replayCell} | ${lockCell} | ${cell(s.rss, 1, 0)} | ${cell(s.p50, 1, 0)} | ${cell(s.p99, 1, 0)} | ${cell(s.max, 1, 0)} | ${s.errors ?? '—'} | ${s.errors === undefined ? '—' : `${s.deadlocks ?? 0} / ${s.lockWaits ?? 0}`} |`);
+    out.push(`| ${TOOL_LABEL[s.tool]} | ${s.mode} | ${s.ok}/${s.runs} | ${cell(s.endToEnd, 0.001, 2)} | ${cell(s.copy, 0.001, 2)} | ${replayCell} | ${lockCell} | ${cell(s.rss, 1, 0)} | ${cell(s.p50, 1, 0)} | ${cell(s.p99, 1, 0)} | ${cell(s.max, 1, 0)} | ${cell(s.stall, 1, 0)} | ${s.errors ?? '—'} | ${s.errors === undefined ? '—' : `${s.deadlocks ?? 0} / ${s.lockWaits ?? 0}`} | ${s.errors === undefined ? '—' : codesCell(s.errorsByCode)} |`);
   }
   const phaseLine = phaseBreakdown(result.runs, input.modes);
   if (phaseLine) out.push('', phaseLine);
   if (result.baseline) {
     const b = result.baseline;
-    out.push('', `Load alone (no migration, 10 s): p50 ${b.p50} ms, p99 ${b.p99} ms, max ${b.max} ms, ${b.errors} errors over ${b.ops} writes.`);
+    out.push('', `Load alone (no migration, 10 s): p50 ${b.p50} ms, p99 ${b.p99} ms, max ${b.max} ms, longest stall ${b.longestStallMs ?? '—'} ms, ${b.errors} errors over ${b.ops} writes.`);
   }
   out.push('', '## Ratios (of medians)', '');
   out.push('| ratio | idle | loaded | goal |', '|---|---|---|---|');
@@ -153,6 +174,11 @@ export function renderMarkdown(input: ReportInput): string {
   out.push(`- Replay ≥ 20,000 row events/s: **${rep ? num(rep.median, 0) : 'not measured'}**${rep ? ` (${input.replayRows.toLocaleString('en-US')}-row UPDATE; commit → applied; min–max ${num(rep.min, 0)}–${num(rep.max, 0)})` : ''}`);
   const recv = spread(result.replay.filter((x) => x.ok).map((x) => x.receivedPerSec));
   if (recv) out.push(`  - of which receiving and decoding (commit → all ${input.replayRows.toLocaleString('en-US')} events received): ${num(recv.median, 0)} row events/s`);
+  const slb = get('sluice', 'blocked');
+  for (const [label, st] of [['loaded', sll], ['loaded with an idle blocker', slb]] as const) {
+    if (st?.stall) out.push(`- Longest write stall ≤ 500 ms, ${label}: **${cell(st.stall, 1, 0)} ms** (errors by code: ${codesCell(st.errorsByCode)})`);
+  }
+  if (slb && slb.blockersKilled !== undefined) out.push(`  - the idle blocker was killed by Sluice in ${slb.blockersKilled} of ${slb.ok} blocked run(s)`);
   if (sll?.errors !== undefined) out.push(`- Application deadlocks and lock wait timeouts under Sluice's loaded runs = 0: **${sll.deadlocks ?? 0} deadlocks, ${sll.lockWaits ?? 0} lock waits** (${sll.errors} load errors in all)`);
   out.push(`- Cutover lock ≤ 500 ms: **${cell(sl?.lock, 1, 0)} ms** idle, **${cell(sll?.lock, 1, 0)} ms** loaded`);
   out.push(`- Peak RSS < 200 MB: **${cell(sl?.rss, 1, 0)} MB** idle, **${cell(sll?.rss, 1, 0)} MB** loaded (flatness across sizes: \`npm run bench -- --scale\`, bench/results/scale.md)`);

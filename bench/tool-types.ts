@@ -2,6 +2,7 @@
 import type { Pool } from 'mysql2/promise';
 import type { ServerInfo } from '../scripts/sandbox.ts';
 import type { Mode, ToolName } from './args.ts';
+import type { BlockerOutcome } from './blocker.ts';
 import type { LoadSummary } from './load-stats.ts';
 
 export interface ToolEnv {
@@ -40,6 +41,8 @@ export interface ToolRun extends Partial<ToolMeasure> {
   verified?: boolean;
   /** Loaded runs: the load's latency while the tool ran (and 1 s after). */
   load?: LoadSummary;
+  /** Blocked runs: whether the idle blocker was killed, and when. */
+  blocker?: BlockerOutcome;
 }
 
 export type Tool = (env: ToolEnv) => Promise<ToolMeasure>;

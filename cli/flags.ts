@@ -39,6 +39,8 @@ Migration:
   --kill-blockers-after S  wait this long for such a session before killing it (default: half of --lock-wait-timeout)
   --lock-stall-timeout S   longest a pending table lock may hold up the application's queries before it is retried (default 2)
   --no-checksum            skip the checksum before cutover (default: checksum on; not recommended)
+  --dry-run                change nothing: run every check and refusal, then print the plan (native or copy,
+                           shadow table, key, size, copy-time estimate, plugins) and exit (default off)
 Resume:
   --strict                 refuse (typed error) instead of starting fresh when a checkpoint cannot be used (default off)
   --checkpoint-interval D  least time between checkpoint writes (default ${D.checkpoint?.interval})
@@ -107,7 +109,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
-        'cutover-attempts': { type: 'string' }, 'reconnect-timeout': { type: 'string' }, 'lock-conflict-timeout': { type: 'string' }, 'copy-yields': { type: 'boolean' },
+        'cutover-attempts': { type: 'string' }, 'reconnect-timeout': { type: 'string' }, 'lock-conflict-timeout': { type: 'string' }, 'copy-yields': { type: 'boolean' }, 'dry-run': { type: 'boolean' },
         'sql-mode': { type: 'string' }, 'time-zone': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
         'no-kill-blockers': { type: 'boolean' }, 'kill-blockers-after': { type: 'string' }, 'lock-stall-timeout': { type: 'string' },
         'checkpoint-interval': { type: 'string' }, 'checkpoint-max-age': { type: 'string' },
@@ -160,6 +162,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   set('timeZone', values['time-zone']);
   set('lockConflictTimeout', intFlag('lock-conflict-timeout', values['lock-conflict-timeout']));
   set('copyYields', values['copy-yields']);
+  set('dryRun', values['dry-run']);
   if (values['no-kill-blockers']) overrides.killBlockers = false;
   const killAfter = values['kill-blockers-after'];
   if (killAfter !== undefined && !/^\d+(\.\d+)?$/.test(killAfter)) throw new InvalidOptionError(`--kill-blockers-after must be a number of seconds, got "${killAfter}"`);
@@ -219,7 +222,7 @@ const FLAG_PATHS: Record<string, string> = {
   database: 'connection.database', socket: 'connection.socketPath', 'ssl-mode': 'connection.ssl.mode',
   'ssl-ca': 'connection.ssl.ca', 'ssl-cert': 'connection.ssl.cert', 'ssl-key': 'connection.ssl.key',
   statement: 'statement', threads: 'threads', 'target-chunk-time': 'targetChunkMs', 'lock-wait-timeout': 'lockWaitTimeout',
-  'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'lock-conflict-timeout': 'lockConflictTimeout', 'copy-yields': 'copyYields', 'no-kill-blockers': 'killBlockers', 'kill-blockers-after': 'killBlockersAfter', 'lock-stall-timeout': 'lockStallTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
+  'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'lock-conflict-timeout': 'lockConflictTimeout', 'copy-yields': 'copyYields', 'dry-run': 'dryRun', 'no-kill-blockers': 'killBlockers', 'kill-blockers-after': 'killBlockersAfter', 'lock-stall-timeout': 'lockStallTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
   'no-native': 'tryNative', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
   'checkpoint-max-age': 'checkpoint.maxAge', 'max-load': 'throttle.maxLoad', 'critical-load': 'throttle.criticalLoad',
   replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',

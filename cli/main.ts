@@ -12,6 +12,8 @@ import {
 } from '../mod.ts';
 
 import { runCleanup } from './cleanup.ts';
+import { formatPlan } from './dry-run.ts';
+import { errorEvent, wantsJson } from './error-event.ts';
 import { loadPlugins } from './config.ts';
 import { parseFlags, USAGE } from './flags.ts';
 import { formatSettings, resolveSettings } from './settings.ts';
@@ -56,6 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     flags = parseFlags(argv);
   } catch (err) {
     stderrLine((err as Error).message);
+    if (wantsJson(argv)) process.stdout.write(`${JSON.stringify(errorEvent(err, secrets))}\n`);
     return EXIT.usage;
   }
   if (flags.help) { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
@@ -68,6 +71,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   let signalledAt = 0;
   let current: Migration | undefined;
   let disposed = false;
+  /** The migration emitted how it ended (failed, cancelled): no second JSON event for its error. */
+  let endEmitted = false;
   let progressIntervalMs: number | undefined;
   const reporter = createReporter({
     json: flags.json, quiet: flags.quiet, stdout: process.stdout, stderr: process.stderr,
@@ -114,15 +119,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     const plugins = await loadPlugins(merged.plugins, settings.filepath);
     const options = { ...merged, plugins } as MigrationOptions;
     await using migration = await createMigration(options);
-    migration.on((event) => reporter.onEvent(event));
+    migration.on((event) => {
+      if (event.type === 'failed' || event.type === 'cancelled') endEmitted = true;
+      reporter.onEvent(event);
+    });
     current = migration;
     if (signalled) migration.cancel(`received ${signalled}`);
     const result = await migration.run();
+    if (result.plan && !flags.json) process.stdout.write(`${redactText(formatPlan(result.plan), secrets)}\n`);
     // Done, even when a step after the swap failed: exit 0, the warnings said in the summary.
     reporter.succeed(redactText(reporter.summary(result), secrets));
     return EXIT.ok;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    if (flags.json && !endEmitted) process.stdout.write(`${JSON.stringify(errorEvent(err, secrets))}\n`);
     if (err instanceof MigrationCancelledError) {
       failLine(message);
       return interruptedCode();

@@ -38,13 +38,20 @@ export async function resolveSettings(flags: CliFlags, env: NodeJS.ProcessEnv = 
   return { config, filepath: loaded.filepath, sources };
 }
 
+/** Defaults that follow another setting (configDefaults computes them from the merged config). */
+const DERIVED_DEFAULTS: Readonly<Record<string, string>> = {
+  killBlockersAfter: 'half of lockWaitTimeout', 'checksum.threads': 'the migration\'s threads', 'connection.ssl.mode': 'VERIFY_CA with a CA, REQUIRED with a client certificate',
+};
+
 export interface ShownSetting { readonly value: unknown; readonly source: string }
 
 /** Every setting (set or defaulted) with its source, secrets hidden. */
 export function effectiveSettings(settings: Settings): Map<string, ShownSetting> {
   const set = leafPaths(settings.config);
   const out = new Map<string, ShownSetting>();
-  for (const [path, value] of leafPaths(configDefaults())) if (!set.has(path)) out.set(path, { value, source: 'default' });
+  for (const [path, value] of leafPaths(configDefaults(settings.config))) {
+    if (!set.has(path)) out.set(path, { value, source: DERIVED_DEFAULTS[path] ? `default: ${DERIVED_DEFAULTS[path]}` : 'default' });
+  }
   for (const [path, value] of set) out.set(path, { value: shown(path, value), source: settings.sources.get(path) ?? 'default' });
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }

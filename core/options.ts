@@ -51,6 +51,11 @@ export interface MigrationOptions {
    * many times slower. Default false: the copy's locking reads wait (bounded by innodb_lock_wait_timeout).
    */
   copyYields?: boolean;
+  /**
+   * Change nothing: connect, run every preflight check and refusal, and end with a result whose
+   * `plan` says what a real run would do (mode 'dry-run'). Default false.
+   */
+  dryRun?: boolean;
   /** Replica server id for the binlog stream (default: random, high range). */
   serverId?: number;
   /** Plugins, run after the default ones in this order. */
@@ -87,6 +92,7 @@ export const ENGINE_DEFAULTS = {
   reconnectTimeout: DEFAULT_RECONNECT_SECONDS,
   lockConflictTimeout: 300,
   copyYields: false,
+  dryRun: false,
 } as const;
 
 function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
@@ -134,6 +140,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     keepOldTable: options.keepOldTable ?? d.keepOldTable,
     tryNative: options.tryNative ?? d.tryNative,
     copyYields: options.copyYields ?? d.copyYields,
+    dryRun: options.dryRun ?? d.dryRun,
     lockConflictTimeout: positiveInt('lockConflictTimeout', options.lockConflictTimeout, d.lockConflictTimeout, 86_400, '--lock-conflict-timeout'),
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
     reconnectTimeout: positiveInt('reconnectTimeout', options.reconnectTimeout, d.reconnectTimeout, 86_400, 'reconnectTimeout'),

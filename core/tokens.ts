@@ -58,7 +58,7 @@ export interface CopyControl {
   rangeCondition(lower: KeyTuple | null, upper: KeyTuple | null): { sql: string; values: unknown[] };
   /** Walks the source's PRIMARY index on `db` (e.g. a snapshot transaction) in chunks of about `rows` rows. */
   chunks(db: Queryable, rows: number): AsyncGenerator<ChunkInfo>;
-  /** Deletes the shadow rows of the range and copies it again from the source; returns rows copied. */
+  /** Deletes the shadow rows of the range and copies it again from the source, like the copier's chunks (never waiting for the application while holding locks; conflicts retried, bounded by --lock-conflict-timeout); returns rows copied. */
   recopy(lower: KeyTuple | null, upper: KeyTuple | null): Promise<number>;
 }
 

@@ -1,6 +1,8 @@
 /** Shapes shared by the engine, the plugins and callers. */
 
-/** A primary-key tuple, one value per PK column, in PK order. */
+import type { TableKey } from './table/types.ts';
+
+/** A key tuple, one value per key column (TableInfo.key, else the PK), in key order. */
 export type KeyTuple = readonly unknown[];
 
 export interface BinlogPosition {
@@ -93,8 +95,8 @@ export interface CutoverResult {
 export interface MigrationResult {
   readonly schema: string;
   readonly table: string;
-  /** 'native': the server did it in place (INSTANT/NOCOPY/INPLACE); 'copy': shadow table + cutover. */
-  readonly mode: 'native' | 'copy';
+  /** 'native': the server did it in place (INSTANT/NOCOPY/INPLACE); 'copy': shadow table + cutover; 'dry-run': nothing changed, see `plan`. */
+  readonly mode: 'native' | 'copy' | 'dry-run';
   readonly durationMs: number;
   /** The copy's counts at the end (ProgressSnapshot: rowsCopied = rowsResumed + rowsWritten + rowsSkipped). */
   readonly rowsCopied: number;
@@ -116,6 +118,49 @@ export interface MigrationResult {
    * finishes it without altering the table again.
    */
   readonly warnings: readonly string[];
+  /** The plan of a dry run (`dryRun: true`): what a real run would do. */
+  readonly plan?: MigrationPlan;
+}
+
+/** What a real run would do, found out by a dry run without changing anything (core/runner/dry-run.ts). */
+export interface MigrationPlan {
+  readonly schema: string;
+  readonly table: string;
+  readonly statement: string;
+  /**
+   * How the table would be changed: by the server in place ('instant', 'nocopy', 'inplace'), by a
+   * shadow copy and cutover ('copy'), or 'unknown' (the server could not be asked: `methodNote`).
+   */
+  readonly method: 'instant' | 'nocopy' | 'inplace' | 'copy' | 'unknown';
+  readonly methodNote?: string;
+  /** The shadow table a copy would create (null when the server does it in place). */
+  readonly shadow: {
+    readonly name: string;
+    /** Its CREATE TABLE (null when no copy of the structure could be made without writing to the binlog). */
+    readonly definition: string | null;
+    /** Source columns whose data would not be carried, and new columns taking their defaults (null: not known). */
+    readonly droppedColumns: readonly string[] | null;
+    readonly addedColumns: readonly string[] | null;
+  } | null;
+  /** The key the copy walks and replay applies changes by, and how the copy is chunked. */
+  readonly key: { readonly columns: readonly string[]; readonly index: string; readonly chunking: 'integer range' | 'keyset' };
+  readonly estimate: {
+    /** The server's estimate of the rows (information_schema.TABLES.TABLE_ROWS): an estimate. */
+    readonly rows: number;
+    readonly dataBytes: number;
+    readonly indexBytes: number;
+    /** A short read of the first rows in key order: how many, and how long it took. */
+    readonly sample: { readonly rows: number; readonly ms: number } | null;
+    /**
+     * Seconds to read every row at the sampled rate: a lower bound for the copy (which also writes
+     * the shadow and its indexes, and is throttled); null without a sample.
+     */
+    readonly copySeconds: number | null;
+  };
+  /** The plugins a real run would run, in order, with their settings (secrets masked). */
+  readonly plugins: readonly { readonly name: string; readonly settings?: Readonly<Record<string, unknown>> }[];
+  /** Tables an earlier run left (`_<t>_new`, `_<t>_chkpnt`): a real run resumes from them or drops them. */
+  readonly leftovers: readonly string[];
 }
 
 export interface PhaseTime {
@@ -160,6 +205,8 @@ export type MigrationEventBody =
   | ({ readonly type: 'progress'; readonly snapshot: ProgressSnapshot } & ProgressMeasures)
   | ({ readonly type: 'step' } & StepProgress)
   | { readonly type: 'log'; readonly level: LogLevel; readonly message: string }
+  /** At start (after inspection): the key rows are copied, replayed, checksummed and resumed by (README, "Which key"). */
+  | { readonly type: 'key'; readonly key: TableKey; readonly description: string }
   | { readonly type: 'done'; readonly result: MigrationResult }
   /** `name`: the error's class (e.g. ConnectFailedError); `code`: its stable code (SluiceError) or the driver's (ECONNREFUSED, ER_…). */
   | { readonly type: 'failed'; readonly error: string; readonly name: string; readonly code?: string }

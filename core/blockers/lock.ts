@@ -17,6 +17,7 @@ export const POLL_MS = 100;
 /** A transaction that changed more rows than this is not killed: its rollback would hold the lock longer. */
 export const MAX_VICTIM_ROWS = 100_000;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
+const ER_PARSE_ERROR = 1064;
 /** "You are not owner of thread": killing another user's session needs CONNECTION ADMIN or SUPER. */
 const ER_KILL_DENIED = 1095;
 
@@ -46,6 +47,11 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
   let polls = 0;
   let last: Blocker[] = [];
   const sql = lockStatement(r);
+  // Without an MDL view: `LOCK TABLES … NOWAIT` (MariaDB) probes the tables without queueing in
+  // front of anyone. Granted: done. Failing every time for LONG_HOLDER_MS: someone holds them
+  // continuously, and an idle transaction open since before then is the suspect (below).
+  let probe = !finder.exact;
+  let heldSince: number | undefined;
   for (;;) {
     throwIfAborted(r.signal);
     const waited = performance.now() - started;
@@ -60,7 +66,7 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
     // back-to-back short transactions never look like one long hold.
     const blockers = finder.exact
       ? holders.filter((b) => b.ageMs >= LONG_HOLDER_MS || (seen.get(b.id) ?? Infinity) < b.ageMs)
-      : retries > 0 ? holders.filter((b) => b.ageMs + 1000 >= waited) : [];
+      : holders.filter((b) => (retries > 0 && b.ageMs + 1000 >= waited) || heldBy(b, heldSince));
     seen.clear();
     for (const b of holders) seen.set(b.id, b.ageMs);
     if (blockers.length > 0) last = blockers;
@@ -89,9 +95,22 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
       if (any) continue;
     }
     const now = performance.now();
+    if (probe && !finder.exact && now < deadline) {
+      const granted = await nowaitLock(r, sql).catch((err: unknown) => {
+        if ((err as { errno?: number }).errno !== ER_PARSE_ERROR) throw err;
+        probe = false; // MySQL: no NOWAIT on LOCK TABLES
+        return false;
+      });
+      if (granted) return { waitedMs: performance.now() - started, killed: [...killed.values()].filter((b) => !spared.has(b.id)), retries };
+      if (probe) heldSince ??= now;
+    }
     // Exact view: queue only behind young holders (they are about to finish), never on the first look
     // if anyone holds the tables (an idle transaction looks young the first time).
-    const wait = finder.exact && (blockers.length > 0 || (holders.length > 0 && polls === 1));
+    // Without a view: not behind a suspect held for a blocker (a queued request would stall the application behind it).
+    const probing = probe && heldSince !== undefined && now - heldSince < LONG_HOLDER_MS;
+    const wait = finder.exact
+      ? blockers.length > 0 || (holders.length > 0 && polls === 1)
+      : probing || holders.some((b) => heldBy(b, heldSince));
     if (now >= deadline || (wait && now + POLL_MS >= deadline)) {
       throw new LockBlockedError(r.schema, names, policy.waitMs, last.length > 0 ? last : holders, policy.killBlockers);
     }
@@ -113,6 +132,27 @@ export async function lockTables(r: TableLockRequest, policy: LockPolicy, finder
       await r.lock.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(policy.sessionLockWaitSeconds))}`).catch(() => undefined);
     }
     return { waitedMs: performance.now() - started, killed: [...killed.values()].filter((b) => !spared.has(b.id)), retries };
+  }
+}
+
+/**
+ * Without an MDL view: a suspect counts as a blocker once every NOWAIT probe (POLL_MS apart) has
+ * found the tables held for LONG_HOLDER_MS, and it has idled in a transaction open since before.
+ */
+function heldBy(b: Blocker, heldSince: number | undefined): boolean {
+  if (heldSince === undefined) return false;
+  const held = performance.now() - heldSince;
+  return held >= LONG_HOLDER_MS && b.ageMs + 1000 >= held && b.command === 'Sleep'; // ages in whole seconds (INNODB_TRX)
+}
+
+/** `LOCK TABLES … NOWAIT`: true when granted, false when a holder refused it at once (1205). */
+async function nowaitLock(r: TableLockRequest, sql: string): Promise<boolean> {
+  try {
+    await r.lock.query(`${sql} NOWAIT`);
+    return true;
+  } catch (err) {
+    if ((err as { errno?: number }).errno === ER_LOCK_WAIT_TIMEOUT) return false;
+    throw err;
   }
 }
 

@@ -5,6 +5,7 @@ import { InvalidOptionError } from '../errors.ts';
 import { qualifiedName } from '../format.ts';
 import { checkpointTableName, CUTOVER_SENTINEL_TABLE, oldTableName, shadowTableName } from '../table/names.ts';
 import { MigrationRunningError } from './errors.ts';
+import { returnTriggersToTable } from '../triggers/repair.ts';
 
 export type LeftoverKind = 'shadow' | 'checkpoint' | 'swap-shadow' | 'swap-original' | 'sentinel' | 'kept-original';
 
@@ -50,6 +51,11 @@ export async function cleanupMigration(req: CleanupRequest): Promise<CleanupRepo
       const leftovers = await findLeftovers(conn, schema, table, existing, req.lockName);
       const dropped: string[] = [];
       if (req.apply) {
+        // A run that died inside its cutover's trigger move: the triggers on a shadow go back to
+        // the table first, or dropping the shadow would drop them with it (core/triggers).
+        if (existing.has(table)) {
+          await returnTriggersToTable(conn, schema, table, leftovers.filter((l) => l.kind === 'shadow' || l.kind === 'swap-shadow').map((l) => l.name));
+        }
         for (const l of leftovers) {
           if (l.keptBecause) continue;
           await conn.query(`DROP TABLE IF EXISTS ${qualifiedName(schema, l.name)}`);

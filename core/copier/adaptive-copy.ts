@@ -1,7 +1,7 @@
 /**
  * One chunk, copied whole or, after lock conflicts, in pieces: each conflict rolls back and backs
  * off; every third one in a row halves the piece (down to one row) and the copier's chunk size; each piece that commits
- * lets the next one double again (up to the chunk size). Piece bounds are found on PRIMARY inside
+ * lets the next one double again (up to the chunk size). Piece bounds are found on the key's index inside
  * the chunk, so the pieces partition the chunk's range exactly whatever is inserted meanwhile.
  * Retries are bounded by time without progress (ConflictBackoff), not by a count.
  */
@@ -38,7 +38,7 @@ export async function copyAdaptively(
     let upper = chunk.upper;
     let last = true;
     if (pieceRows !== null) {
-      const bound = await keyAfterRows(conn, how.table, how.plan.keyColumns, lower, pieceRows, chunk.upper);
+      const bound = await keyAfterRows(conn, how.table, how.plan.walk, lower, pieceRows, chunk.upper);
       if (bound) {
         upper = bound;
         last = false;

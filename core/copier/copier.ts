@@ -17,7 +17,8 @@ import { copyAdaptively, type AdaptiveCopy } from './adaptive-copy.ts';
 import { CopierSetupError } from './errors.ts';
 import { IntRangeChunker } from './int-chunker.ts';
 import { hasIntegerKey, parseIntKey } from './keys.ts';
-import { KeysetChunker } from './keyset-chunker.ts';
+import { KeysetChunker, keyWalk } from './keyset-chunker.ts';
+import { tableKey, unchunkableType } from '../table/key.ts';
 import { shareLocking, type ShareLocking } from './locking.ts';
 import { ConflictBackoff, LOCK_RETRY_POLICY } from './retry.ts';
 import { ShadowGate } from './shadow-gate.ts';
@@ -53,16 +54,12 @@ export interface CopierOptions {
   onPiece?: AdaptiveCopy['onPiece'];
 }
 
-/** PK types whose values do not read back exactly or do not compare in index order. */
-const UNCHUNKABLE_KEY_TYPES = new Set(['enum', 'set', 'float', 'double', 'real']);
-
 function checkKeyColumns(source: TableInfo): void {
-  for (const name of source.primaryKey) {
+  for (const name of tableKey(source).columns) {
     const column = source.columns.find((c) => c.name === name);
-    if (!column) throw new CopierSetupError(`primary-key column ${name} is not among the columns of ${source.name}; re-read the table`);
-    if (UNCHUNKABLE_KEY_TYPES.has(column.dataType.toLowerCase())) {
-      throw new CopierSetupError(`primary-key column ${name} of type ${column.dataType} cannot be chunked exactly; change the key first with a blocking ALTER`);
-    }
+    if (!column) throw new CopierSetupError(`key column ${name} is not among the columns of ${source.name}; re-read the table`);
+    const why = unchunkableType(column);
+    if (why) throw new CopierSetupError(`key column ${name} of type ${column.dataType} cannot be chunked exactly (${why}); change the key first with a blocking ALTER`);
   }
 }
 
@@ -102,8 +99,8 @@ export class Copier {
     checkKeyColumns(opts.source);
     this.comparableKeys = hasIntegerKey(opts.source);
     this.#chunker = this.comparableKeys
-      ? new IntRangeChunker(opts.source, opts.source.primaryKey[0]!, opts.startAfter)
-      : new KeysetChunker(opts.source, opts.source.primaryKey, opts.startAfter);
+      ? new IntRangeChunker(opts.source, tableKey(opts.source).columns[0]!, opts.startAfter, tableKey(opts.source).index)
+      : new KeysetChunker(opts.source, keyWalk(opts.source), opts.startAfter);
     this.#sizer = new ChunkSizer(opts.targetChunkMs);
     this.#low = new LowWatermark(opts.startAfter);
     this.#high = opts.startAfter;

@@ -35,7 +35,7 @@ export async function copyChunk(
   try {
     if (lock) await conn.query(lock.sql, lock.values);
     const [header] = await conn.query<ResultSetHeader>(sql, values);
-    const resolved = await checkCopyWarnings(conn, header, plan.shadowName, () => resolveSkippedRows(conn, plan, chunk));
+    const resolved = await checkCopyWarnings(conn, header, plan.shadowName, () => resolveSkippedRows(conn, plan, chunk), plan.shadowKeyIndex);
     await conn.query('COMMIT');
     const written = header.affectedRows + resolved;
     return { read: Math.max(written, recordsOf(header) ?? written), written };

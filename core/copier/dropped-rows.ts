@@ -18,7 +18,7 @@ import { UniqueIndexViolationError } from './errors.ts';
 /** `range AND NOT EXISTS (the same key in the shadow)`, over the source's unqualified columns. */
 function missingFromShadow(plan: CopyStatementPlan, chunk: Pick<ChunkInfo, 'lower' | 'upper'>): SqlFragment {
   const range = keyRange(plan.keyColumns, chunk.lower, chunk.upper);
-  const join = plan.keyColumns.map((c) => `d.${mysql.escapeId(c)} = ${plan.sourceTable}.${mysql.escapeId(c)}`).join(' AND ');
+  const join = plan.keyColumns.map((c) => `d.${c.ref} = ${plan.sourceTable}.${c.ref}`).join(' AND ');
   return {
     sql: `${range ? `${range.sql} AND ` : ''}NOT EXISTS (SELECT 1 FROM ${plan.shadowTable} AS d WHERE ${join})`,
     values: range ? range.values : [],
@@ -35,7 +35,7 @@ export async function resolveSkippedRows(conn: Queryable, plan: CopyStatementPla
     `REPLACE INTO ${plan.shadowTable} (${plan.targetList}) SELECT ${plan.sourceList} FROM ${plan.sourceTable} WHERE ${missing.sql} LOCK IN SHARE MODE`,
     missing.values,
   );
-  const { secondary } = classifyWarnings(await readWarnings(conn, header), plan.shadowName);
+  const { secondary } = classifyWarnings(await readWarnings(conn, header), plan.shadowName, plan.shadowKeyIndex);
   if (secondary.length > 0) throw new UniqueIndexViolationError(plan.shadowName, secondary[0]!.key, secondary[0]!.value);
   return Number(row?.n ?? 0);
 }

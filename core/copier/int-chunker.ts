@@ -31,6 +31,7 @@ interface DensitySample {
 export class IntRangeChunker implements Chunker {
   readonly #table: string;
   readonly #column: string;
+  readonly #keyIndex: string;
   readonly #startAfter: KeyTuple | null;
   readonly #after: bigint | null;
   #initialized = false;
@@ -45,9 +46,10 @@ export class IntRangeChunker implements Chunker {
   readonly #spans = new Map<number, bigint>();
   readonly #samples: DensitySample[] = [];
 
-  constructor(table: TableRef, column: string, startAfter: KeyTuple | null) {
+  constructor(table: TableRef, column: string, startAfter: KeyTuple | null, index = 'PRIMARY') {
     this.#table = `${mysql.escapeId(table.schema)}.${mysql.escapeId(table.name)}`;
     this.#column = mysql.escapeId(column);
+    this.#keyIndex = mysql.escapeId(index);
     this.#startAfter = startAfter;
     this.#after = startAfter === null ? null : startAfter.length === 1 ? parseIntKey(startAfter[0]) : null;
     if (startAfter !== null && this.#after === null) {
@@ -139,7 +141,7 @@ export class IntRangeChunker implements Chunker {
   async #firstKeyAbove(db: Queryable, key: bigint): Promise<bigint | null> {
     const [row] = await queryRows<{ k: unknown }>(
       db,
-      `SELECT ${this.#column} AS k FROM ${this.#table} FORCE INDEX (PRIMARY) WHERE ${this.#column} > ? ORDER BY ${this.#column} LIMIT 1`,
+      `SELECT ${this.#column} AS k FROM ${this.#table} FORCE INDEX (${this.#keyIndex}) WHERE ${this.#column} > ? ORDER BY ${this.#column} LIMIT 1`,
       [key],
     );
     return row ? parseIntKey(row.k) : null;

@@ -5,13 +5,15 @@
  * stay JSON-serializable for the checkpoint.
  */
 import type { TableInfo } from '../table/types.ts';
+import { tableKey } from '../table/key.ts';
 
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
 
-/** True when the PK is one integer column. */
+/** True when the key (TableInfo.key, else the PK) is one integer column. */
 export function hasIntegerKey(table: TableInfo): boolean {
-  if (table.primaryKey.length !== 1) return false;
-  const column = table.columns.find((c) => c.name === table.primaryKey[0]);
+  const key = tableKey(table).columns;
+  if (key.length !== 1) return false;
+  const column = table.columns.find((c) => c.name === key[0]);
   return column !== undefined && INTEGER_TYPES.has(column.dataType.toLowerCase());
 }
 

@@ -1,8 +1,9 @@
 /**
  * The chunk's statements (see README.md for why they are race-free and deadlock-free):
- *   1. SELECT COUNT(*) FROM t FORCE INDEX (PRIMARY) WHERE lower < pk <= upper LOCK IN SHARE MODE NOWAIT
- *   2. INSERT IGNORE INTO shadow (target…) SELECT source… FROM t FORCE INDEX (PRIMARY)
- *      WHERE lower < pk <= upper LOCK IN SHARE MODE SKIP LOCKED
+ *   1. SELECT COUNT(*) FROM t FORCE INDEX (idx) WHERE lower < key <= upper LOCK IN SHARE MODE NOWAIT
+ *   2. INSERT IGNORE INTO shadow (target…) SELECT source… FROM t FORCE INDEX (idx)
+ *      WHERE lower < key <= upper LOCK IN SHARE MODE SKIP LOCKED
+ * (idx: the key's index on the source, TableInfo.key; PRIMARY by default)
  * 1 locks every row of the range or fails at once (never waits for the application while holding
  * locks); 2 then reads the latest committed rows under those locks and skips only rows that
  * appeared since (replay carries them). Without NOWAIT/SKIP LOCKED (old servers) statement 2 is
@@ -15,6 +16,8 @@ import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { CopierSetupError } from './errors.ts';
 import type { ShareLocking } from './locking.ts';
 import { columnList, keyRange, type SqlFragment } from './key-range.ts';
+import { keyWalk, type KeyWalk } from './keyset-chunker.ts';
+import { tableKey, type KeyPart } from '../table/key.ts';
 import type { UniqueCheckPlan } from './unique-check.ts';
 import { selectExpressions } from '../shadow/mapping.ts';
 
@@ -25,8 +28,12 @@ export interface CopyStatementPlan {
   readonly shadowTable: string;
   /** Shadow table name, unescaped (for messages). */
   readonly shadowName: string;
-  /** Source PK columns in key order. */
-  readonly keyColumns: readonly string[];
+  /** The source's key columns in key order, as range predicates bind them. */
+  readonly keyColumns: readonly KeyPart[];
+  /** The index chunks walk (and FORCE INDEX names). */
+  readonly walk: KeyWalk;
+  /** The shadow's unique index over the key: a duplicate there is the same row (overlap with replay or a resumed run). */
+  readonly shadowKeyIndex: string;
   /** Everything before the WHERE clause. */
   readonly head: string;
   /** Escaped column lists of the INSERT (shadow) and of the SELECT (source). */
@@ -39,8 +46,9 @@ export interface CopyStatementPlan {
 }
 
 export function planCopyStatement(source: TableInfo, shadow: string, mapping: ColumnMapping, locking: ShareLocking | null = null): CopyStatementPlan {
-  if (source.primaryKey.length === 0) {
-    throw new CopierSetupError(`${source.schema}.${source.name} has no primary key; add one before migrating it`);
+  const walk = keyWalk(source);
+  if (walk.parts.length === 0) {
+    throw new CopierSetupError(`${source.schema}.${source.name} has no key to copy by (no primary key, none chosen); add one before migrating it`);
   }
   if (mapping.source.length === 0 || mapping.source.length !== mapping.target.length) {
     throw new CopierSetupError(
@@ -51,9 +59,9 @@ export function planCopyStatement(source: TableInfo, shadow: string, mapping: Co
   const shadowTable = `${mysql.escapeId(source.schema)}.${mysql.escapeId(shadow)}`;
   const head =
     `INSERT IGNORE INTO ${shadowTable} (${columnList(mapping.target)}) ` +
-    `SELECT ${selectExpressions(mapping).join(', ')} FROM ${sourceTable} FORCE INDEX (PRIMARY)`;
+    `SELECT ${selectExpressions(mapping).join(', ')} FROM ${sourceTable} FORCE INDEX (${mysql.escapeId(walk.index)})`;
   return {
-    sourceTable, shadowTable, shadowName: shadow, keyColumns: [...source.primaryKey], head, locking,
+    sourceTable, shadowTable, shadowName: shadow, keyColumns: walk.parts as KeyPart[], walk, shadowKeyIndex: tableKey(source).shadowIndex, head, locking,
     targetList: columnList(mapping.target), sourceList: selectExpressions(mapping).join(', '),
     unique: { source, shadowName: shadow, mapping },
   };
@@ -71,5 +79,5 @@ export function lockStatement(plan: CopyStatementPlan, chunk: Pick<ChunkInfo, 'l
   if (!plan.locking) return null;
   const range = keyRange(plan.keyColumns, chunk.lower, chunk.upper);
   const where = range ? ` WHERE ${range.sql}` : '';
-  return { sql: `SELECT COUNT(*) AS n FROM ${plan.sourceTable} FORCE INDEX (PRIMARY)${where} ${plan.locking.nowait}`, values: range ? range.values : [] };
+  return { sql: `SELECT COUNT(*) AS n FROM ${plan.sourceTable} FORCE INDEX (${mysql.escapeId(plan.walk.index)})${where} ${plan.locking.nowait}`, values: range ? range.values : [] };
 }

@@ -14,6 +14,7 @@ import { inspectTable } from '../table/inspect.ts';
 import type { ColumnInfo, ColumnMapping, TableInfo } from '../table/types.ts';
 import { UniqueIndexViolationError } from './errors.ts';
 import type { SqlFragment } from './key-range.ts';
+import { tableKey } from '../table/key.ts';
 
 export interface UniqueCheckPlan {
   readonly source: TableInfo;
@@ -60,7 +61,7 @@ export async function checkSourceUniques(conn: Queryable, plan: UniqueCheckPlan,
   const shadow = await info;
   const label = `${id(plan.source.schema)}.${id(plan.shadowName)}`;
   for (const index of shadow.indexes) {
-    if (!index.unique || index.name === 'PRIMARY') continue;
+    if (!index.unique || index.name === tableKey(plan.source).shadowIndex) continue;
     const parts: Part[] = [];
     for (const name of index.columns) {
       const at = plan.mapping.target.indexOf(name);

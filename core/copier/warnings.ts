@@ -72,7 +72,9 @@ export interface DuplicateEntry {
  * Applies the rule to a warning list: throws LossyConversionError for a changed value; returns the
  * count of harmless duplicates on the primary key and the duplicates on other keys.
  */
-export function classifyWarnings(warnings: readonly WarningRow[], table: string): { primary: number; secondary: DuplicateEntry[] } {
+export function classifyWarnings(
+  warnings: readonly WarningRow[], table: string, keyIndex = 'PRIMARY',
+): { primary: number; secondary: DuplicateEntry[] } {
   let primary = 0;
   const secondary: DuplicateEntry[] = [];
   for (const w of warnings) {
@@ -80,7 +82,7 @@ export function classifyWarnings(warnings: readonly WarningRow[], table: string)
     const message = String(w.Message);
     if (code !== ER_DUP_ENTRY) throw new LossyConversionError(table, warningColumn(message), code, message);
     const dup = duplicateEntry(message, table);
-    if (dup && dup.key.toUpperCase() === 'PRIMARY') primary++;
+    if (dup && dup.key.toUpperCase() === keyIndex.toUpperCase()) primary++;
     else secondary.push({ key: dup ? dup.key : null, value: dup ? dup.value : null });
   }
   return { primary, secondary };
@@ -108,12 +110,12 @@ export async function readWarnings(conn: Queryable, header: ResultSetHeader): Pr
  * conversion the list did not show; otherwise the unlisted duplicates are resolved the same way.
  */
 export async function checkCopyWarnings(
-  conn: Queryable, header: ResultSetHeader, table: string, resolveSkipped: () => Promise<number>,
+  conn: Queryable, header: ResultSetHeader, table: string, resolveSkipped: () => Promise<number>, keyIndex = 'PRIMARY',
 ): Promise<number> {
   const count = header.warningStatus ?? 0;
   if (count === 0) return 0;
   const warnings = await readWarnings(conn, header);
-  const { secondary } = classifyWarnings(warnings, table);
+  const { secondary } = classifyWarnings(warnings, table, keyIndex);
   const unlisted = warnings.length < count;
   if (unlisted) {
     const duplicates = duplicatesFromInfo(header.info);

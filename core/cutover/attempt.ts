@@ -8,6 +8,7 @@
  *   B: RENAME TABLE t TO <t>~old, <t>~new TO t    (queues on t: its first lock in sorted order)
  *   C: sees B "Waiting for table metadata lock"
  *   A: ALTER TABLE shadow RENAME TO <t>~new       (leaves t locked)
+ *   A: DROP TRIGGER x; C: CREATE TRIGGER x ON <t>~new   (each trigger of t, read under the lock)
  *   replay.stop()                                  (point of no return)
  *   A: UNLOCK TABLES → B's RENAME runs before any queued write
  *
@@ -29,6 +30,7 @@ import { ER_TABLE_NOT_LOCKED, describeError, hasErrno, isConnectionError, isLock
 import { inspectSwap, type SwapTables } from './swap-state.ts';
 import { qualifiedName } from '../format.ts';
 import { existingTables } from './tables.ts';
+import { TriggerMove } from './triggers.ts';
 import type { AttemptContext, CutoverLog, CutoverOptions } from './types.ts';
 
 export type AttemptOutcome = { kind: 'swapped'; lockMs: number } | { kind: 'retry'; reason: string };
@@ -54,13 +56,16 @@ export class CutoverAttempt {
   private renameDone?: RenameResult;
   private shadowMoveTried = false;
   private stopTried = false;
+  private readonly triggers: TriggerMove;
 
   constructor(
     private readonly opts: CutoverOptions,
     private readonly t: SwapTables,
     private readonly log: CutoverLog,
     private readonly ctx: AttemptContext,
-  ) {}
+  ) {
+    this.triggers = new TriggerMove(t);
+  }
 
   async run(): Promise<AttemptOutcome> {
     try {
@@ -70,8 +75,10 @@ export class CutoverAttempt {
         await this.catchUpBeforeLock();
         await this.lock();
         await this.catchUp();
+        await this.triggers.read(this.a!);
         await this.queueRename();
         await this.moveShadow();
+        await this.moveTriggers();
         if (this.renameDone) throw new GiveUp(`the RENAME stopped waiting: ${describeError(this.renameDone.err)}`);
         throwIfAborted(this.opts.signal);
       } catch (err) {
@@ -170,6 +177,13 @@ export class CutoverAttempt {
     await this.a!.query(`ALTER TABLE ${qualifiedName(schema, shadow)} RENAME TO ${qualifiedName(schema, swap.shadow)}`);
   }
 
+  /** After the last flush, with the RENAME queued: the shadow has no trigger before this point. */
+  private async moveTriggers(): Promise<void> {
+    if (this.triggers.count === 0) return;
+    await this.triggers.move(this.a!, this.ctl!);
+    this.log.debug(`cutover: ${this.triggers.count} trigger(s) moved to ${this.t.swap.shadow}`);
+  }
+
   /** Past the checks: stop replay, unlock, and let the queued RENAME run. */
   private async commit(): Promise<AttemptOutcome> {
     this.stopTried = true;
@@ -200,11 +214,14 @@ export class CutoverAttempt {
     }
     const { state, found } = await this.withControl((db) => inspectSwap(db, this.t));
     if (state === 'swapped') {
+      await this.withControl((db) => this.triggers.completeOnSwapped(db, this.t.swap.old));
       this.log.warn(`cutover: the RENAME reported "${describeError(err)}" but the tables show it happened`);
       return { kind: 'swapped', lockMs: performance.now() - this.lockedAt };
     }
     if (state === 'not-swapped') {
+      await this.withControl((db) => this.triggers.dropFromNew(db));
       await this.restoreShadow();
+      await this.withControl((db) => this.triggers.restoreOnTable(db));
       throw new CutoverFailedError(`the RENAME failed after replay had stopped (${describeError(err)}); \`${this.t.table}\` is unchanged: run the migration again to resume`, { cause: err });
     }
     throw new CutoverStateUnknownError(`the RENAME failed (${describeError(err)}) and the tables found are ${found.join(', ') || 'none'}`, { cause: err });
@@ -248,6 +265,7 @@ export class CutoverAttempt {
       if (state === 'swapped') {
         // Only possible once A's lock was gone, which it never is before the catch-up is done.
         this.log.warn('cutover: the lock session ended while the RENAME was queued; the RENAME ran and the swap is complete');
+        await this.withControl((db) => this.triggers.completeOnSwapped(db, this.t.swap.old));
         if (!this.stopTried) {
           this.stopTried = true;
           await this.opts.replay.stop().catch((e: unknown) => this.log.warn(`cutover: stopping replay after the swap: ${describeError(e)}`));
@@ -256,11 +274,23 @@ export class CutoverAttempt {
       }
       if (state === 'unknown') throw new CutoverStateUnknownError(`an attempt failed after queueing the RENAME and the tables found are ${found.join(', ') || 'none'}`);
     }
+    await this.withControl((db) => this.triggers.dropFromNew(db, this.a));
     if (this.shadowMoveTried) await this.restoreShadow();
+    await this.restoreTriggers();
     if (this.a) {
       await this.a.query('UNLOCK TABLES').catch(() => this.a!.destroy());
     }
     return undefined;
+  }
+
+  /** Undo: the triggers dropped from `t` go back on it, by A while it holds `t` (else by C). */
+  private async restoreTriggers(): Promise<void> {
+    try {
+      if (this.a) await this.triggers.restoreOnTable(this.a);
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+    }
+    await this.withControl((db) => this.triggers.restoreOnTable(db));
   }
 
   /** Renames `<t>~new` back to the shadow's name if the move happened; while A may still hold `t`. */

@@ -55,6 +55,8 @@ export type HookName = keyof PluginHooks;
 
 export interface SluicePlugin extends Partial<PluginHooks> {
   readonly name: string;
+  /** What the plugin runs with (its options after defaults, secrets masked): shown by a dry run. */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 export const HOOK_NAMES: readonly HookName[] = [

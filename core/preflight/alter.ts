@@ -1,7 +1,7 @@
 /**
  * checkAlterSupported: the statement-only refusals (no server needed). Valid SQL that Sluice will
- * not run through a shadow table: renaming the table, choosing the algorithm or lock, changing the
- * primary key, adding a foreign key, managing partitions.
+ * not run through a shadow table: renaming the table, choosing the algorithm or lock, adding a
+ * foreign key, managing partitions. (A primary-key change is judged by key-choice.ts.)
  */
 import { oneLine } from '../format.ts';
 import { keyword, tokenize } from '../statement/tokenize.ts';
@@ -26,10 +26,6 @@ export function checkAlterSupported(parsed: ParsedAlter): void {
       case 'algorithm':
       case 'lock':
         refuse('remove it, Sluice chooses the algorithm and locking itself (native ALTER when the server can, else an online copy)');
-        break;
-      case 'drop-primary-key':
-      case 'add-primary-key':
-        refuse('changing the primary key is not supported (Sluice copies and replays by it): run it as a plain ALTER TABLE');
         break;
       case 'add-foreign-key':
         refuse('adding a foreign key is not supported (a table swap breaks foreign keys): add it with a plain ALTER TABLE');

@@ -101,6 +101,20 @@ export class NoPrimaryKeyError extends SluiceError {
   }
 }
 
+/**
+ * No set of NOT NULL columns is unique in both the old and the new table with values the ALTER
+ * keeps (core/preflight/key-choice.ts): `considered` says, per key of the old table, why it fails.
+ */
+export class NoUsableKeyError extends SluiceError {
+  readonly considered: readonly string[];
+  constructor(schema: string, table: string, considered: readonly string[]) {
+    super('NO_USABLE_KEY', considered.length === 0
+      ? `${qualifiedName(schema, table)} has no PRIMARY KEY and no UNIQUE key, which Sluice needs to copy in chunks and replay changes: add one first with a plain ALTER TABLE`
+      : `${qualifiedName(schema, table)} has no key to copy and replay by that is unique and NOT NULL in both the old and the new table with values the ALTER keeps (${considered.join('; ')}): add such a key first, or run the change as a plain ALTER TABLE`);
+    this.considered = considered;
+  }
+}
+
 export class ForeignKeyError extends SluiceError {
   readonly foreignKeys: readonly { name: string; role: 'child' | 'parent'; otherTable: string }[];
   constructor(schema: string, table: string, foreignKeys: readonly { name: string; role: 'child' | 'parent'; otherTable: string }[]) {
@@ -113,12 +127,13 @@ export class ForeignKeyError extends SluiceError {
   }
 }
 
+/** A trigger on the table cannot be moved to the new table (core/triggers): the reason names it. */
 export class TriggersError extends SluiceError {
-  readonly triggers: readonly string[];
-  constructor(schema: string, table: string, triggers: readonly string[]) {
+  readonly trigger: string;
+  constructor(schema: string, table: string, trigger: string, reason: string, opts?: { cause?: unknown }) {
     super('TRIGGERS',
-      `${qualifiedName(schema, table)} has triggers (${triggers.join(', ')}), which would not follow the copy: drop them for the migration and recreate them after`);
-    this.triggers = triggers;
+      `trigger \`${trigger}\` on ${qualifiedName(schema, table)} cannot be moved to the new table: ${reason}; fix or drop it for the migration and recreate it after`, opts);
+    this.trigger = trigger;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * checkKeyColumnChanges: a primary-key column may change type only where every key value keeps
+ * keyChangeProblem: a key column may change type only where every key value keeps
  * its identity, so that the copy (INSERT IGNORE by key) and replay (DELETE/REPLACE by the source's
  * key values) find each row again in the shadow. Allowed: integer → integer or DECIMAL (a value
  * that does not fit fails the copy as lossy), DECIMAL to a scale at least as large, a longer or
@@ -9,7 +9,6 @@
  * DATETIME ↔ TIMESTAMP) is refused: it can round or collapse keys.
  */
 import type { ColumnInfo } from '../table/types.ts';
-import { KeyColumnChangeError } from './errors.ts';
 
 /** What the check needs of a column (the probe's SHOW FULL COLUMNS gives as much). */
 export type KeyColumnType = Pick<ColumnInfo, 'name' | 'columnType' | 'collation'>;
@@ -47,24 +46,4 @@ export function keyChangeProblem(from: KeyColumnType, to: KeyColumnType): string
     return (b.args[0] ?? 0) >= (a.args[0] ?? 0) ? undefined : 'rounds fractional seconds of key values';
   }
   return 'converts key values to another type';
-}
-
-/**
- * Throws KeyColumnChangeError for the first primary-key column whose new type (`after`, found by
- * the column's new name) is unsafe. `renamed`: old → new column names.
- */
-export function checkKeyColumnChanges(
-  source: { schema: string; name: string; primaryKey: readonly string[]; columns: readonly KeyColumnType[] },
-  after: readonly KeyColumnType[],
-  renamed: ReadonlyMap<string, string> = new Map(),
-): void {
-  const lc = (s: string) => s.toLowerCase();
-  const newName = new Map([...renamed].map(([o, n]) => [lc(o), n]));
-  for (const key of source.primaryKey) {
-    const from = source.columns.find((c) => lc(c.name) === lc(key));
-    const to = after.find((c) => lc(c.name) === lc(newName.get(lc(key)) ?? key));
-    if (!from || !to) continue; // a dropped or renamed key column is PrimaryKeyChangeError's (table.ts)
-    const why = keyChangeProblem(from, to);
-    if (why) throw new KeyColumnChangeError(source.schema, source.name, key, from.columnType, to.columnType, why);
-  }
 }

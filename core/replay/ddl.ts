@@ -1,7 +1,8 @@
 /**
  * Does a statement from a binlog `query` event change a given table? Reads the statement head
  * only (ALTER / DROP / RENAME / TRUNCATE / CREATE [OR REPLACE] TABLE / CREATE|DROP INDEX … ON /
- * CREATE TRIGGER … ON / DROP DATABASE) and compares whole identifiers, never prefixes, so `t2` and
+ * DROP DATABASE; not CREATE TRIGGER … ON, which changes no row or column: the cutover moves the
+ * triggers it finds under its lock) and compares whole identifiers, never prefixes, so `t2` and
  * `_t_new` never match `t`. Names compare as the server does: exactly under lower_case_table_names
  * 0 (`T` is another table), case-insensitively under 1 or 2 and when the setting is unknown (a
  * false alarm costs a rerun, a missed change a corrupt copy). `CREATE TABLE IF NOT EXISTS t` on the
@@ -194,12 +195,12 @@ function create(c: Cursor): Found | null {
     const n = c.name();
     return n ? { kind: 'CREATE TABLE', tables: [n] } : null;
   }
-  // CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX … ON t, CREATE [DEFINER=…] TRIGGER … ON t
+  // CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX … ON t (a trigger is not a change: see the head comment)
   const rest = c.tokens.slice(c.i);
   const head = rest.findIndex((t) => t.kind === 'word' && ['INDEX', 'TRIGGER', 'TABLE', 'VIEW', 'PROCEDURE', 'FUNCTION', 'EVENT', 'DATABASE', 'SCHEMA', 'USER', 'ROLE', 'SEQUENCE', 'SERVER'].includes(t.text.toUpperCase()));
   if (head < 0) return null;
   const kind = rest[head]!.text.toUpperCase();
-  if (kind !== 'INDEX' && kind !== 'TRIGGER') return null;
+  if (kind !== 'INDEX') return null;
   c.i += head + 1;
   if (!c.skipTo('ON')) return null;
   const n = c.name();

@@ -13,6 +13,7 @@
 import mysql, { type SqlValue } from 'mysql2/promise';
 import type { KeyTuple } from '../types.ts';
 import type { ColumnInfo, TableInfo } from '../table/types.ts';
+import { tableKey } from '../table/key.ts';
 
 const EXACT_NUMERIC = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric']);
 const NUMERIC_LITERAL = /^-?\d+(\.\d+)?$/;
@@ -34,8 +35,9 @@ export function needsRawBytes(info: ColumnInfo | undefined): boolean {
   return charset !== undefined && charset !== 'binary' && !UTF8_CHARSETS.has(charset) && CHARSET_NAME.test(charset);
 }
 
+/** The key columns (TableInfo.key, else the PK) as replay reads them from row images. */
 export function keyColumns(table: TableInfo): KeyColumn[] {
-  return table.primaryKey.map((name) => {
+  return tableKey(table).columns.map((name) => {
     const info = table.columns.find((c) => c.name === name) ?? table.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
     const width = info && /^binary\((\d+)\)/i.exec(info.columnType);
     return { name, info, binaryWidth: width ? Number(width[1]) : undefined, rawBytes: needsRawBytes(info) };

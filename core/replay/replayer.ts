@@ -13,6 +13,7 @@ import { TransactionBoundaries, type StreamEvent } from './boundaries.ts';
 import { ReconnectingStream } from './reconnecting-stream.ts';
 import { ddlChangingTable } from './ddl.ts';
 import { keyColumns, keyId, type KeyColumn } from './keys.ts';
+import { tableKey } from '../table/key.ts';
 import { keepKeyBytes, rowEventKeys, type RowsEvent, type TableMapEvent } from './row-events.ts';
 import {
   BinlogStreamError, ReplayStoppedError, ReplayUsageError, SourceTableChangedError,
@@ -66,7 +67,7 @@ export class BinlogReplayer implements AsyncDisposable {
   #waiters = new Set<Waiter>();
 
   private constructor(opts: ReplayOptions) {
-    if (opts.source.primaryKey.length === 0) throw new ReplayUsageError(`table ${opts.source.schema}.${opts.source.name} has no primary key; replay needs one`);
+    if (tableKey(opts.source).columns.length === 0) throw new ReplayUsageError(`table ${opts.source.schema}.${opts.source.name} has no key to replay by (no primary key, none chosen)`);
     this.#opts = opts;
     this.#plan = applyPlan(opts.source, opts.shadow, opts.mapping, opts.tuning);
     this.#keyColumns = keyColumns(opts.source);
@@ -232,7 +233,7 @@ export class BinlogReplayer implements AsyncDisposable {
     this.#events += evt.rows.length;
     for (const key of keys) {
       if (key === undefined) {
-        this.#fail(new BinlogStreamError(`a row event for ${this.#tableLabel} lacks primary key column(s) ${source.primaryKey.join(', ')}`));
+        this.#fail(new BinlogStreamError(`a row event for ${this.#tableLabel} lacks key column(s) ${tableKey(source).columns.join(', ')}`));
         return;
       }
       if (skipKey?.(key)) continue;

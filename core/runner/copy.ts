@@ -2,6 +2,7 @@
 import type { PhaseContext } from '../lifecycle/context.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Tokens } from '../tokens.ts';
+import { tableKey } from '../table/key.ts';
 import { buildCopier, maxKey } from './prepare.ts';
 import { reportProgress, withReplay } from './replay-loops.ts';
 import { RunStateToken } from './state.ts';
@@ -42,7 +43,7 @@ async function continueCopy(ctx: PhaseContext): Promise<void> {
   const shadow = ctx.resolve(Tokens.Shadow);
   const source = ctx.resolve(Tokens.Source);
   await state.replayer!.flush();
-  state.shadowMaxKey = await maxKey(ctx.resolve(Tokens.Pool), source.schema, shadow.name, source.primaryKey);
+  state.shadowMaxKey = await maxKey(ctx.resolve(Tokens.Pool), source.schema, shadow.name, tableKey(source).columns);
   const low = old.lowWatermark;
   state.rowsBelowStart += old.rowsBelowWatermark;
   state.retired = { written: state.retired.written + old.rowsCopied, read: state.retired.read + old.rowsRead, chunks: state.retired.chunks + old.chunks };

@@ -10,12 +10,13 @@ import { checkAlterSupported } from '../preflight/alter.ts';
 import { checkPrivileges } from '../preflight/privileges.ts';
 import { checkServerSettings } from '../preflight/server.ts';
 import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
-import { checkKeyColumnChanges } from '../preflight/key-change.ts';
+import { chooseKey, describeKey } from '../preflight/key-choice.ts';
 import { checkTable } from '../preflight/table.ts';
 import { probeAlter } from '../shadow/probe.ts';
 import { parseAlter } from '../statement/parse.ts';
 import { withStoredNames } from '../statement/stored-names.ts';
 import { inspectTable } from '../table/inspect.ts';
+import { checkTriggers } from '../triggers/preflight.ts';
 import { Tokens } from '../tokens.ts';
 import { finishEarlierCutover } from './after-swap.ts';
 import { RunStateToken } from './state.ts';
@@ -34,24 +35,30 @@ export const inspectPhase: Phase = {
     await checkServerSettings(pool, ctx.resolve(Tokens.Flavor));
     await checkPrivileges(pool, schema);
     const session = await readUserSession(pool, { sqlMode: options.sqlMode, timeZone: options.timeZone });
-    const source = await inspectTable(pool, schema, parsed.table);
-    checkTable(source, parsed);
+    const table = await inspectTable(pool, schema, parsed.table);
+    checkTable(table, parsed);
     // From here on only the names as stored: with lower_case_table_names 1 or 2, `Orders` and
     // `orders` are one table, one shadow, one checkpoint (statement included) and one lock.
     // Provided before the probe, so that a plugin's onError can name the table of a refusal.
-    const statement = withStoredNames(options.statement, source.schema, source.name);
-    ctx.provide(Tokens.Target, { schema: source.schema, table: source.name, statement, parsed });
-    ctx.provide(Tokens.Source, source);
+    const statement = withStoredNames(options.statement, table.schema, table.name);
+    ctx.provide(Tokens.Target, { schema: table.schema, table: table.name, statement, parsed });
     ctx.provide(Tokens.UserSession, session);
-    // The statement tried on an empty temporary copy: the server's refusal, and the new key column types.
-    const probe = await probeAlter(pool, source, parsed, session);
-    if (probe) {
-      checkKeyColumnChanges(source, probe.columns, parsed.renamedColumns);
-      await checkStoredGeneratedInputs(pool, source, parsed, probe.columns);
-    }
+    // The statement tried on an empty temporary copy: the server's refusal, and the new table's keys.
+    const probe = await probeAlter(pool, table, parsed, session);
+    // The key to copy and replay by (core/preflight/key-choice.ts). Without a probe (a table that cannot be
+    // TEMPORARY) it is chosen on the old table alone and checked again on the shadow (core/shadow/shadow.ts).
+    const key = chooseKey(table, probe ?? table, parsed.renamedColumns);
+    const source = { ...table, key };
+    ctx.provide(Tokens.Source, source);
+    ctx.emit({ type: 'key', key, description: describeKey(key) });
+    if (probe) await checkStoredGeneratedInputs(pool, source, parsed, probe.columns);
+    // Triggers move to the new table at the cutover: refuse those that cannot (core/triggers).
+    if (source.triggers.length > 0) await checkTriggers(pool, source.schema, source.name, parsed);
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
     await ctx.hooks.call(ctx, 'preflight');
+    // A dry run asks no resume question: a checkpoint that could not be used would be dropped.
+    if (options.dryRun) return;
     // Asked here, under the preflight's lock and before the native phase could alter the table:
     // a checkpoint saying an earlier run already swapped the tables ends the run here.
     const point = await ctx.hooks.resume(ctx);

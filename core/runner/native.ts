@@ -1,8 +1,12 @@
-/** Phase `native`: let the server do it in place when it can (INSTANT; NOCOPY/INPLACE for metadata-only changes). */
+/**
+ * Phase `native`: let the server do it in place when it can (INSTANT; NOCOPY/INPLACE for metadata-only
+ * changes). A dry run ends here with its plan (dry-run.ts).
+ */
 import type { Phase } from '../lifecycle/migration.ts';
 import { withUserSession } from '../connection/user-session.ts';
 import { tryNativeAlter } from '../native/native.ts';
 import { Tokens } from '../tokens.ts';
+import { dryRunResult } from './dry-run.ts';
 import { RunStateToken } from './state.ts';
 
 export const nativePhase: Phase = {
@@ -10,6 +14,7 @@ export const nativePhase: Phase = {
   async run(ctx) {
     const options = ctx.resolve(Tokens.Options);
     const state = ctx.resolve(RunStateToken);
+    if (options.dryRun) return dryRunResult(ctx); // asks the same question on an unlogged empty copy
     if (!options.tryNative || state.resumePoint) return; // resuming: the shadow table is the plan
     const target = ctx.resolve(Tokens.Target);
     // Under the user's sql_mode and time_zone: the server judges the statement as it would natively.

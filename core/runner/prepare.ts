@@ -3,7 +3,7 @@
  * binlog stream — always before the first chunk is read, so every change after the copy's reads
  * reaches the shadow table through replay.
  */
-import mysql from 'mysql2/promise';
+import mysql, { type Pool } from 'mysql2/promise';
 import { currentBinlogPosition, queryRows } from '../connection/connection.ts';
 import { SluiceError } from '../errors.ts';
 import type { PhaseContext } from '../lifecycle/context.ts';
@@ -17,9 +17,12 @@ import { tableExists } from '../cutover/tables.ts';
 import { shadowTableName } from '../table/names.ts';
 import type { ColumnMapping } from '../table/types.ts';
 import { Tokens } from '../tokens.ts';
+import { tableKey } from '../table/key.ts';
 import type { BinlogPosition, KeyTuple } from '../types.ts';
 import { copyControl, replayControl } from './controls.ts';
 import { RunStateToken } from './state.ts';
+import { returnTriggersToTable } from '../triggers/repair.ts';
+import { swapTableNames } from '../cutover/names.ts';
 
 /** A resume point was offered but the shadow table is gone. */
 export class ResumeShadowMissingError extends SluiceError {
@@ -39,6 +42,7 @@ export const preparePhase: Phase = {
     const session = ctx.resolve(Tokens.UserSession);
 
     const resume = state.resumePoint; // asked at the end of inspect
+    await returnShadowTriggers(ctx, pool, source.schema, source.name);
     let shadow: ShadowTable;
     let start: BinlogPosition;
     if (resume) {
@@ -51,7 +55,7 @@ export const preparePhase: Phase = {
       state.rowsBelowStart = resume.rowsCopied;
       state.copyDone = resume.lowWatermark === 'done';
       state.resumeLowWatermark = resume.lowWatermark === 'done' ? null : resume.lowWatermark;
-      state.shadowMaxKey = await maxKey(pool, source.schema, shadow.name, source.primaryKey);
+      state.shadowMaxKey = await maxKey(pool, source.schema, shadow.name, tableKey(source).columns);
       ctx.log.info(`resuming: copy after ${describeKey(resume.lowWatermark)}, replay from ${start.file}:${start.position}`);
     } else {
       if (await tableExists(pool, source.schema, shadowTableName(source.name))) {
@@ -77,16 +81,34 @@ export const preparePhase: Phase = {
       start,
       serverId: options.serverId,
       reconnectSeconds: options.reconnectTimeout,
-      tuning: { gate: state.shadowGate },
-      skipKey: skipsAllowed(shadow) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
+      // replay's locking reads never wait while holding a lock (NOWAIT / SKIP LOCKED where the server has them)
+      tuning: { gate: state.shadowGate, locking: shareLocking(ctx.resolve(Tokens.Flavor)) },
+      skipKey: skipsAllowed(shadow, tableKey(source).shadowIndex) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
     await ctx.defer('binlog replay', () => replayer[Symbol.asyncDispose]());
     state.replayer = replayer;
     ctx.provide(Tokens.Replay, replayControl(replayer, ctx.signal));
-    ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping));
+    ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping, {
+      locking: shareLocking(ctx.resolve(Tokens.Flavor)), gate: state.shadowGate, targetChunkMs: options.targetChunkMs,
+      conflictTimeoutMs: options.lockConflictTimeout * 1000, signal: ctx.signal,
+    }));
   },
 };
+
+/**
+ * A run that died inside the cutover's trigger move left triggers on the shadow: they go back to
+ * the table before copy or replay write to the shadow again (or it is dropped to start fresh).
+ */
+async function returnShadowTriggers(ctx: PhaseContext, pool: Pool, schema: string, table: string): Promise<void> {
+  const conn = await pool.getConnection();
+  try {
+    const moved = await returnTriggersToTable(conn, schema, table, [shadowTableName(table), swapTableNames(table).shadow]);
+    if (moved.length > 0) ctx.log.warn(`trigger(s) ${moved.join(', ')} were on the shadow table (an earlier run ended inside its cutover): moved back to ${table}`);
+  } finally {
+    conn.release();
+  }
+}
 
 /**
  * A copier of the rows after `state.resumeLowWatermark`, with its own stop signal. Built in
@@ -117,10 +139,10 @@ export function buildCopier(ctx: PhaseContext, shadow: string, mapping: ColumnMa
 /**
  * With a UNIQUE index besides the PK on the shadow, a copied row can be ignored (INSERT IGNORE)
  * because a not-yet-replayed stale row still holds its unique value; replaying every key then
- * re-reads it afterwards. So keys are only skipped when the PK is the shadow's only unique index.
+ * re-reads it afterwards. So keys are only skipped when the key's index is the shadow's only unique index.
  */
-function skipsAllowed(shadow: ShadowTable): boolean {
-  return !shadow.info.indexes.some((index) => index.unique && index.name !== 'PRIMARY');
+function skipsAllowed(shadow: ShadowTable, keyIndex: string): boolean {
+  return !shadow.info.indexes.some((index) => index.unique && index.name !== keyIndex);
 }
 
 /**

@@ -34,7 +34,7 @@ export class AlterRejectedError extends SluiceError {
   }
 }
 
-/** The ALTER changes (or drops) the primary key, or the shadow's key is not the source's. */
+/** The shadow table would be copied by another key than the one chosen for the source (mapping.ts checkShadowKey). */
 export class ShadowPrimaryKeyError extends SluiceError {
   readonly expected: readonly string[];
   readonly actual: readonly string[];
@@ -43,8 +43,8 @@ export class ShadowPrimaryKeyError extends SluiceError {
     super(
       'SHADOW_PK_CHANGED',
       expected.length === 0
-        ? `${qualifiedName(schema, table)} has no primary key: Sluice copies rows by primary key, so add one with a plain ALTER TABLE first`
-        : `the ALTER changes the primary key of ${qualifiedName(schema, table)} from ${show(expected)} to ${show(actual)}: Sluice copies rows by primary key, so change the key with a separate plain ALTER TABLE`,
+        ? `${qualifiedName(schema, table)} has no key: Sluice copies rows by a unique NOT NULL key, so add one with a plain ALTER TABLE first`
+        : `the shadow table of ${qualifiedName(schema, table)} supports key ${show(actual)}, not the key ${show(expected)} chosen before it was created (a table the dry run could not copy keeps its key's index): change the key with a separate plain ALTER TABLE`,
     );
     this.expected = expected;
     this.actual = actual;

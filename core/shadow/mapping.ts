@@ -7,6 +7,7 @@
  * under its name (`DROP c, ADD c …`, `RENAME COLUMN a TO b, ADD a …`); a rename's target takes the
  * original column (`RENAME a TO b, RENAME b TO a` swaps).
  */
+import { chooseKey } from '../preflight/key-choice.ts';
 import mysql from 'mysql2/promise';
 import type { UserSession } from '../connection/user-session.ts';
 import type { ColumnInfo, ColumnMapping, TableInfo } from '../table/types.ts';
@@ -66,11 +67,16 @@ export function selectExpressions(mapping: ColumnMapping): string[] {
   return mapping.expressions ? [...mapping.expressions] : mapping.source.map((c) => mysql.escapeId(c, true));
 }
 
-/** The shadow's PK must be the source's PK (after renames), column for column, and not empty. */
-export function checkPrimaryKey(source: TableInfo, shadow: TableInfo, renamed: ReadonlyMap<string, string>): void {
-  const newNameOf = new Map([...renamed].map(([oldName, newName]) => [lc(oldName), newName]));
-  const expected = source.primaryKey.map((c) => newNameOf.get(lc(c)) ?? c);
-  const actual = shadow.primaryKey;
-  const same = expected.length > 0 && expected.length === actual.length && expected.every((c, i) => lc(c) === lc(actual[i]!));
-  if (!same) throw new ShadowPrimaryKeyError(source.schema, source.name, expected, actual);
+/**
+ * The shadow must support the key chosen for the source (TableInfo.key; without one, the key
+ * chosen on the old table alone): choosing again on the real shadow (core/preflight/key-choice.ts)
+ * must give the same key. Throws NoUsableKeyError / KeyColumnChangeError when no key qualifies,
+ * ShadowPrimaryKeyError when another one would be chosen.
+ */
+export function checkShadowKey(source: TableInfo, shadow: TableInfo, renamed: ReadonlyMap<string, string>): void {
+  const expected = source.key ?? chooseKey(source, source);
+  const actual = chooseKey(source, shadow, renamed);
+  const same = expected.index === actual.index && lc(expected.shadowIndex) === lc(actual.shadowIndex)
+    && expected.columns.length === actual.columns.length && expected.columns.every((c, i) => lc(c) === lc(actual.columns[i]!));
+  if (!same) throw new ShadowPrimaryKeyError(source.schema, source.name, expected.columns, actual.columns);
 }

@@ -19,7 +19,7 @@ import { withUserSession, type SessionPool, type UserSession } from '../connecti
 import { qualifiedName } from '../format.ts';
 import type { KeyColumnType } from '../preflight/key-change.ts';
 import type { ParsedAlter } from '../statement/types.ts';
-import type { TableInfo } from '../table/types.ts';
+import type { IndexInfo, TableInfo } from '../table/types.ts';
 import { AlterRejectedError } from './errors.ts';
 
 /**
@@ -38,9 +38,10 @@ const asServerError = (err: unknown): ServerError | undefined => {
   return e && typeof e.errno === 'number' && typeof e.sqlMessage === 'string' ? (e as ServerError) : undefined;
 };
 
-/** The probe's result: the columns after the ALTER, as SHOW FULL COLUMNS gives them. */
+/** The probe's result: the columns and indexes after the ALTER, as SHOW FULL COLUMNS / SHOW INDEX give them. */
 export interface ProbeResult {
-  readonly columns: readonly KeyColumnType[];
+  readonly columns: readonly (KeyColumnType & { readonly nullable: boolean; readonly dataType: string })[];
+  readonly indexes: readonly IndexInfo[];
 }
 
 export async function probeAlter(pool: SessionPool, source: TableInfo, parsed: ParsedAlter, session: UserSession): Promise<ProbeResult | null> {
@@ -66,7 +67,7 @@ export async function probeAlter(pool: SessionPool, source: TableInfo, parsed: P
       } catch (err) {
         return refuseOrSkip(source.name, err);
       }
-      return { columns: await probeColumns(conn, source.schema, probe) };
+      return { columns: await probeColumns(conn, source.schema, probe), indexes: await probeIndexes(conn, source.schema, probe) };
     } finally {
       await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${ref}`);
     }
@@ -99,8 +100,25 @@ function refuseOrSkip(table: string, err: unknown): null {
   throw err;
 }
 
-async function probeColumns(conn: Queryable, schema: string, table: string): Promise<KeyColumnType[]> {
-  const rows = await queryRows<{ Field: string; Type: string; Collation: string | null }>(
+async function probeColumns(conn: Queryable, schema: string, table: string): Promise<ProbeResult['columns'][number][]> {
+  const rows = await queryRows<{ Field: string; Type: string; Collation: string | null; Null: string }>(
     conn, `SHOW FULL COLUMNS FROM ${mysql.escapeId(table, true)} FROM ${mysql.escapeId(schema, true)}`);
-  return rows.map((r) => ({ name: String(r.Field), columnType: String(r.Type), collation: r.Collation === null ? null : String(r.Collation) }));
+  return rows.map((r) => ({
+    name: String(r.Field), columnType: String(r.Type), collation: r.Collation === null ? null : String(r.Collation),
+    nullable: String(r.Null).toUpperCase() === 'YES', dataType: /^\w+/.exec(String(r.Type))?.[0]?.toLowerCase() ?? String(r.Type),
+  }));
+}
+
+/** The probe's indexes (a TEMPORARY table is not in INFORMATION_SCHEMA): PRIMARY first, then by name, columns in key order. */
+async function probeIndexes(conn: Queryable, schema: string, table: string): Promise<IndexInfo[]> {
+  const rows = await queryRows<{ Key_name: string; Non_unique: unknown; Column_name: string | null; Seq_in_index: unknown }>(
+    conn, `SHOW INDEX FROM ${mysql.escapeId(table, true)} FROM ${mysql.escapeId(schema, true)}`);
+  const byName = new Map<string, { unique: boolean; columns: Array<{ seq: number; name: string }> }>();
+  for (const r of rows) {
+    const entry = byName.get(r.Key_name) ?? { unique: Number(r.Non_unique) === 0, columns: [] };
+    entry.columns.push({ seq: Number(r.Seq_in_index), name: r.Column_name === null ? '(expression)' : String(r.Column_name) });
+    byName.set(r.Key_name, entry);
+  }
+  return [...byName].map(([name, e]) => ({ name, unique: e.unique, columns: e.columns.sort((a, b) => a.seq - b.seq).map((c) => c.name) }))
+    .sort((a, b) => (a.name === 'PRIMARY' ? -1 : b.name === 'PRIMARY' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -10,14 +10,13 @@ import type { Queryable } from '../connection/connection.ts';
 import { readUserSession, withUserSession, type SessionPool, type UserSession } from '../connection/user-session.ts';
 import { statementAutoIncrement } from '../statement/table-options.ts';
 import { checkStoredGeneratedInputs } from '../preflight/generated.ts';
-import { checkKeyColumnChanges } from '../preflight/key-change.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import { TableNotFoundError } from '../table/errors.ts';
 import { inspectTable, readAutoIncrement } from '../table/inspect.ts';
 import { shadowTableName } from '../table/names.ts';
 import type { ColumnMapping, TableInfo } from '../table/types.ts';
 import { AlterRejectedError, ShadowTableExistsError, UnsafeShadowAlterError } from './errors.ts';
-import { checkPrimaryKey, mapColumns } from './mapping.ts';
+import { checkShadowKey, mapColumns } from './mapping.ts';
 import { qualifiedName } from '../format.ts';
 
 export interface ShadowTable {
@@ -67,10 +66,7 @@ export async function createShadowTable(db: SessionPool, source: TableInfo, pars
       await applyAlter(conn, shadow, name, parsed.spec);
     });
     let info = await inspectTable(db, source.schema, name);
-    checkPrimaryKey(source, info, parsed.renamedColumns);
-    // Again here for tables the probe could not copy (e.g. FULLTEXT indexes cannot be temporary).
-    checkKeyColumnChanges(source, info.columns, parsed.renamedColumns);
-    await checkStoredGeneratedInputs(db, source, parsed, info.columns);
+    await checkShadowTable(db, source, parsed, info);
     // The statement's own AUTO_INCREMENT=N wins (the server gives max(N, MAX(id)+1), which the copy reproduces).
     if (statementAutoIncrement(parsed) === undefined) {
       const carried = await carryAutoIncrement(db, source, info);
@@ -84,13 +80,21 @@ export async function createShadowTable(db: SessionPool, source: TableInfo, pars
   }
 }
 
+/** What a shadow table (or the dry run's copy) must pass: the chosen key, stored generated inputs. */
+export async function checkShadowTable(db: Queryable, source: TableInfo, parsed: ParsedAlter, info: TableInfo): Promise<void> {
+  // The key again, on the real shadow: for tables the probe could not copy (e.g. FULLTEXT indexes
+  // cannot be temporary), this is where a key change or an unsafe key column type is found.
+  checkShadowKey(source, info, parsed.renamedColumns);
+  await checkStoredGeneratedInputs(db, source, parsed, info.columns);
+}
+
 /** A server refusal as AlterRejectedError (server message, one line); anything else unchanged. */
 function rejected(name: string, err: unknown): unknown {
   return isServerError(err) ? new AlterRejectedError(name, err.sqlMessage, err.errno, err.code, { cause: err }) : err;
 }
 
-/** The user's ALTER, applied to the shadow. The spec is the statement's own SQL text, by design. */
-async function applyAlter(db: Queryable, shadow: string, name: string, spec: string): Promise<void> {
+/** The user's ALTER, applied to the shadow (`name`: how a refusal names it). The spec is the statement's own SQL text, by design. */
+export async function applyAlter(db: Queryable, shadow: string, name: string, spec: string): Promise<void> {
   if (spec.trim() === '') return;
   try {
     await db.query(`ALTER TABLE ${shadow} ${spec}`);
@@ -124,7 +128,7 @@ export async function loadShadowTable(db: SessionPool, source: TableInfo, parsed
     if (err instanceof TableNotFoundError) return null;
     throw err;
   }
-  checkPrimaryKey(source, info, parsed.renamedColumns);
+  checkShadowKey(source, info, parsed.renamedColumns);
   const user = session ?? (await readUserSession(db));
   return { name, info, ...mapColumns(source, info, parsed.renamedColumns, { clauses: parsed.clauses, session: user }) };
 }

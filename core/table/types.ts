@@ -27,12 +27,31 @@ export interface ForeignKeyInfo {
   readonly otherTable: string;
 }
 
+/**
+ * The set of NOT NULL columns unique in the old table and in the new one that rows are copied,
+ * replayed, checksummed and resumed by (see the root README, "Which key").
+ */
+export interface TableKey {
+  /** Source column names: the columns of `index` first, in its order, then the rest of the new table's key. */
+  readonly columns: readonly string[];
+  /** The source's unique index walked in chunks (FORCE INDEX): its columns are a prefix of `columns`. */
+  readonly index: string;
+  /** The new table's unique index over `columns` (a duplicate on it is the same row). */
+  readonly shadowIndex: string;
+}
+
 export interface TableInfo {
   readonly schema: string;
   readonly name: string;
   readonly columns: readonly ColumnInfo[];
   /** PK column names in key order; empty when the table has none. */
   readonly primaryKey: readonly string[];
+  /**
+   * The key Sluice copies, replays and checksums by, chosen before anything is created
+   * (core/preflight/key-choice.ts); absent on a table Sluice does not migrate (e.g. the shadow),
+   * and then `tableKey` falls back to the PRIMARY KEY.
+   */
+  readonly key?: TableKey;
   readonly indexes: readonly IndexInfo[];
   readonly foreignKeys: readonly ForeignKeyInfo[];
   readonly triggers: readonly string[];

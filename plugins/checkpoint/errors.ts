@@ -55,6 +55,17 @@ export class MismatchedStatementError extends ResumeRefusedError {
   }
 }
 
+/** The checkpoint's low watermark is a tuple of another key than the one chosen for this run. */
+export class MismatchedKeyError extends ResumeRefusedError {
+  constructor(schema: string, checkpoint: string, saved: string, chosen: string, shadow: string) {
+    super(
+      'CHECKPOINT_KEY_MISMATCH',
+      `checkpoint ${q(schema, checkpoint)} was written while copying by key ${saved}, but this run chose ${chosen}`,
+      `restore the key the checkpoint was written with, or ${startOver(schema, checkpoint, shadow)}`,
+    );
+  }
+}
+
 /** The checkpoint names another table (a hand-copied table, or a name collision). */
 export class MismatchedTableError extends ResumeRefusedError {
   constructor(schema: string, checkpoint: string, savedTable: string, shadow: string) {

@@ -7,12 +7,12 @@ import {
   checkpointTableName, definePlugin, SourceTableChangedError, token, Tokens,
   type PluginContext, type ProgressSnapshot, type SluicePlugin,
 } from '../../plugin-api.ts';
-import { formatDuration } from '../../plugin-api.ts';
+import { formatDuration, tableKey } from '../../plugin-api.ts';
 import { CheckpointWriteError } from './errors.ts';
 import { gtidAt, serverIdentity } from './identity.ts';
 import { checkResume } from './resume-check.ts';
 import { shouldWrite, type LastWrite } from './schedule.ts';
-import { CheckpointTable, type CheckpointRecord } from './table.ts';
+import { CheckpointTable, keyText, type CheckpointRecord } from './table.ts';
 
 export interface ResolvedCheckpointOptions {
   readonly strict: boolean;
@@ -58,8 +58,9 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
    * (so a resume elsewhere can translate it); writes are serialized so a later snapshot is never
    * overwritten by an earlier one.
    */
-  const save = (ctx: PluginContext, s: RunState, record: Omit<CheckpointRecord, 'table' | 'statement' | 'server'>): Promise<void> => {
+  const save = (ctx: PluginContext, s: RunState, record: Omit<CheckpointRecord, 'table' | 'statement' | 'server' | 'key'>): Promise<void> => {
     const { table, statement } = ctx.resolve(Tokens.Target);
+    const key = keyText(tableKey(ctx.resolve(Tokens.Source)));
     const cp = tableOf(ctx);
     const db = ctx.resolve(Tokens.Pool);
     const flavor = ctx.resolve(Tokens.Flavor);
@@ -70,7 +71,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
         if (s.gtidOf?.file !== file || s.gtidOf.position !== position) s.gtidOf = { file, position, gtid: await gtidAt(db, flavor, record.binlog) };
         const gtid = s.gtidOf.gtid;
         const binlog = { file: record.binlog.file, position: record.binlog.position, ...(gtid ? { gtid } : {}) };
-        await cp.write({ ...record, binlog, server, table, statement });
+        await cp.write({ ...record, binlog, server, table, statement, key });
       } catch (err) {
         throw new CheckpointWriteError(cp.schema, cp.name, err instanceof Error ? err.message : String(err), { cause: err });
       }
@@ -102,6 +103,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
 
   return definePlugin({
     name: 'checkpoint',
+    settings: { strict: options.strict, interval: formatDuration(options.intervalMs), maxAge: formatDuration(options.maxAgeMs) },
 
     async resume(ctx) {
       const s = stateOf(ctx);
@@ -109,7 +111,7 @@ export function createCheckpointPlugin(options: ResolvedCheckpointOptions): Slui
       const db = ctx.resolve(Tokens.Pool);
       const decision = await checkResume({
         db, flavor: ctx.resolve(Tokens.Flavor), schema: target.schema, table: target.table,
-        statement: target.statement, maxAgeMs: options.maxAgeMs,
+        statement: target.statement, key: keyText(tableKey(ctx.resolve(Tokens.Source))), maxAgeMs: options.maxAgeMs,
       });
       if (decision.kind === 'fresh') return undefined;
       if (decision.kind === 'stop') throw decision.error;

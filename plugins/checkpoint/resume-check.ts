@@ -16,7 +16,7 @@ import { decodeWatermark, WatermarkCodecError } from './codec.ts';
 import { formatDuration } from '../../plugin-api.ts';
 import {
   BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointTooOldError,
-  MismatchedStatementError, MismatchedTableError, PossiblyCutOverError, ServerChangedError, ShadowTableMissingError,
+  MismatchedKeyError, MismatchedStatementError, MismatchedTableError, PossiblyCutOverError, ServerChangedError, ShadowTableMissingError,
   type ResumeRefusedError,
 } from './errors.ts';
 import { describeServer, gtidAt, sameGtidPos, sameServer, serverIdentity } from './identity.ts';
@@ -29,6 +29,8 @@ export interface ResumeCheckInput {
   readonly schema: string;
   readonly table: string;
   readonly statement: string;
+  /** keyText of the key chosen for this run: a checkpoint of another key is refused. */
+  readonly key: string;
   readonly maxAgeMs: number;
 }
 
@@ -78,6 +80,8 @@ export async function checkResume(input: ResumeCheckInput): Promise<ResumeDecisi
   const version = Number(row.format_version);
   if (row.format_version === undefined || row.format_version === null || !Number.isInteger(version)) return unreadable('no format version');
   if (version !== FORMAT_VERSION) return unreadable(`format version ${version}; this Sluice reads version ${FORMAT_VERSION}`);
+  if (typeof row.copy_key !== 'string') return unreadable('no copy_key column');
+  if (row.copy_key !== input.key) return refuse(new MismatchedKeyError(schema, name, row.copy_key, input.key, shadow));
 
   if (row.phase === CUT_OVER_PHASE) {
     if (typeof row.old_table !== 'string' || row.old_table === '') return unreadable('phase cut-over without old_table');

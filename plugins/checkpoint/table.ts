@@ -4,16 +4,22 @@
  * age never depends on the client's clock.
  */
 import mysql from 'mysql2/promise';
-import { queryRows, type BinlogPosition, type Queryable } from '../../plugin-api.ts';
+import { queryRows, type BinlogPosition, type Queryable, type TableKey } from '../../plugin-api.ts';
 import { encodeWatermark, type Watermark } from './codec.ts';
 
 /**
  * Bumped when the row's meaning changes; a run refuses a version it does not know. Version 2 added
  * the server's identity (server_id, server_uuid), binlog_gtid as the exact GTID position at
  * binlog_file:binlog_position, and old_table (phase `cut-over`). Version 1 rows are refused
- * (CheckpointFormatError): they cannot say which server their position belongs to.
+ * (CheckpointFormatError): they cannot say which server their position belongs to. Version 3
+ * added copy_key, the key the low watermark is a tuple of (TableInfo.key: its index and columns).
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+
+/** The stored form of a key: what a resume must find chosen again. */
+export function keyText(key: TableKey): string {
+  return JSON.stringify({ index: key.index, shadowIndex: key.shadowIndex, columns: key.columns });
+}
 
 /** Which server a checkpoint's binlog position belongs to. */
 export interface ServerIdentity {
@@ -27,6 +33,8 @@ export interface ServerIdentity {
 export interface CheckpointRecord {
   readonly table: string;
   readonly statement: string;
+  /** keyText of the key the low watermark is a tuple of. */
+  readonly key: string;
   readonly lowWatermark: Watermark;
   readonly rowsCopied: number;
   /** Its gtid, when set, is the server's exact GTID position at file:position. */
@@ -58,6 +66,7 @@ export class CheckpointTable {
         format_version INT UNSIGNED NOT NULL,
         table_name VARCHAR(64) NOT NULL,
         statement LONGTEXT NOT NULL,
+        copy_key TEXT NOT NULL,
         low_watermark LONGTEXT NOT NULL,
         rows_copied BIGINT UNSIGNED NOT NULL,
         binlog_file VARCHAR(512) NOT NULL,
@@ -81,16 +90,16 @@ export class CheckpointTable {
   /** Inserts or replaces the row in one statement (atomic); created_at is kept from the first write. */
   async write(record: CheckpointRecord): Promise<void> {
     const values = [
-      FORMAT_VERSION, record.table, record.statement, encodeWatermark(record.lowWatermark), record.rowsCopied,
+      FORMAT_VERSION, record.table, record.statement, record.key, encodeWatermark(record.lowWatermark), record.rowsCopied,
       record.binlog.file, record.binlog.position, record.binlog.gtid ?? null, record.server.serverId, record.server.uuid,
       record.phase, record.oldTable ?? null,
     ];
     await this.#db.query(
-      `INSERT INTO ${this.#qualified} (id, format_version, table_name, statement, low_watermark, rows_copied,
+      `INSERT INTO ${this.#qualified} (id, format_version, table_name, statement, copy_key, low_watermark, rows_copied,
          binlog_file, binlog_position, binlog_gtid, server_id, server_uuid, phase, old_table, created_at, updated_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
        ON DUPLICATE KEY UPDATE format_version = VALUES(format_version), table_name = VALUES(table_name),
-         statement = VALUES(statement), low_watermark = VALUES(low_watermark), rows_copied = VALUES(rows_copied),
+         statement = VALUES(statement), copy_key = VALUES(copy_key), low_watermark = VALUES(low_watermark), rows_copied = VALUES(rows_copied),
          binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position), binlog_gtid = VALUES(binlog_gtid),
          server_id = VALUES(server_id), server_uuid = VALUES(server_uuid), phase = VALUES(phase),
          old_table = VALUES(old_table), updated_at = VALUES(updated_at)`,

@@ -4,7 +4,7 @@
  * values repeat; INSERT IGNORE keeps one row per value and drops the others silently.
  */
 import mysql from 'mysql2/promise';
-import { queryRows } from '../../plugin-api.ts';
+import { queryRows, tableKey } from '../../plugin-api.ts';
 import type { ColumnMapping, IndexInfo, Queryable, TableInfo } from '../../plugin-api.ts';
 
 export interface Diagnosis {
@@ -26,7 +26,7 @@ export function addedUniqueIndexes(source: TableInfo, shadow: TableInfo, mapping
   const sourceUnique = [source.primaryKey, ...source.indexes.filter((i) => i.unique).map((i) => i.columns)];
   const added: Array<{ index: IndexInfo; columns: string[] }> = [];
   for (const index of shadow.indexes) {
-    if (!index.unique || index.name === 'PRIMARY') continue;
+    if (!index.unique || index.name === tableKey(source).shadowIndex) continue;
     const columns = index.columns.map((c) => mapping.source[mapping.target.indexOf(c)]);
     if (columns.some((c) => c === undefined)) continue;
     const cols = columns as string[];

@@ -114,7 +114,7 @@ export function checksumSelects(source: TableInfo, shadow: TableInfo, mapping: C
   return { source: select(src), shadow: select(dst) };
 }
 
-/** SELECT <aggregates> FROM schema.table FORCE INDEX (PRIMARY) WHERE <range>. */
-export function chunkChecksumSql(schema: string, table: string, select: string, where: string): string {
-  return `SELECT ${select} FROM ${mysql.escapeId(schema)}.${mysql.escapeId(table)} FORCE INDEX (PRIMARY) WHERE ${where}`;
+/** SELECT <aggregates> FROM schema.table FORCE INDEX (<the key's index>) WHERE <range>. */
+export function chunkChecksumSql(schema: string, table: string, select: string, where: string, index = 'PRIMARY'): string {
+  return `SELECT ${select} FROM ${mysql.escapeId(schema)}.${mysql.escapeId(table)} FORCE INDEX (${mysql.escapeId(index)}) WHERE ${where}`;
 }

@@ -1,5 +1,5 @@
 /**
- * One verification pass over snapshots already taken: walk the source's PRIMARY index in chunks
+ * One verification pass over snapshots already taken: walk the source's key index in chunks
  * (on the first snapshot connection) and compare each chunk's COUNT(*) and BIT_XOR(row hash) of
  * the source and the shadow, chunks spread over the snapshot connections. Aborts stop between
  * chunks; nothing is left in flight when it returns or throws.
@@ -33,6 +33,8 @@ export interface PassParams {
   schema: string;
   source: string;
   shadow: string;
+  /** The key's index on each table (TableInfo.key: PRIMARY unless another key was chosen). */
+  indexes: { readonly source: string; readonly shadow: string };
   selects: ChecksumSelects;
   copy: Pick<CopyControl, 'chunks' | 'rangeCondition'>;
   /** Snapshot connections (the first also walks the chunk bounds). */
@@ -54,8 +56,8 @@ async function sums(conn: Connection, sql: string, values: unknown[]): Promise<C
 
 async function compareChunk(p: PassParams, conn: Connection, chunk: ChunkInfo): Promise<ChunkMismatch> {
   const range = p.copy.rangeCondition(chunk.lower, chunk.upper);
-  const source = await sums(conn, chunkChecksumSql(p.schema, p.source, p.selects.source, range.sql), range.values);
-  const shadow = await sums(conn, chunkChecksumSql(p.schema, p.shadow, p.selects.shadow, range.sql), range.values);
+  const source = await sums(conn, chunkChecksumSql(p.schema, p.source, p.selects.source, range.sql, p.indexes.source), range.values);
+  const shadow = await sums(conn, chunkChecksumSql(p.schema, p.shadow, p.selects.shadow, range.sql, p.indexes.shadow), range.values);
   return { chunk, source, shadow };
 }
 

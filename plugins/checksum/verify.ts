@@ -4,7 +4,7 @@
  * the migration stops with ChecksumMismatchError (so it does not cut over).
  */
 import mysql from 'mysql2/promise';
-import { RateMeter, throwIfAborted, Tokens } from '../../plugin-api.ts';
+import { RateMeter, tableKey, throwIfAborted, Tokens } from '../../plugin-api.ts';
 import type { PluginContext } from '../../plugin-api.ts';
 import { diagnoseMismatch } from './diagnose.ts';
 import { ChecksumMismatchError } from './errors.ts';
@@ -64,6 +64,7 @@ export async function verifyShadow(ctx: PluginContext, opts: ResolvedChecksumOpt
         schema: target.schema,
         source: target.table,
         shadow: shadow.name,
+        indexes: { source: tableKey(source).index, shadow: tableKey(source).shadowIndex },
         selects,
         copy,
         connections: set.connections,
@@ -88,7 +89,7 @@ export async function verifyShadow(ctx: PluginContext, opts: ResolvedChecksumOpt
         return;
       }
       const first = result.mismatches[0]!;
-      const firstRange = describeRange(source.primaryKey, first.chunk.lower, first.chunk.upper);
+      const firstRange = describeRange(tableKey(source).columns, first.chunk.lower, first.chunk.upper);
       if (pass >= opts.maxPasses) {
         const diagnosis = await diagnoseMismatch(set.lockConnection, source, shadow.info, shadow.mapping);
         throw new ChecksumMismatchError({
@@ -107,7 +108,7 @@ export async function verifyShadow(ctx: PluginContext, opts: ResolvedChecksumOpt
       for (const m of result.mismatches) {
         throwIfAborted(ctx.signal);
         const copied = await copy.recopy(m.chunk.lower, m.chunk.upper);
-        ctx.log.debug(`checksum: re-copied ${copied} row(s) of ${describeRange(source.primaryKey, m.chunk.lower, m.chunk.upper)}`);
+        ctx.log.debug(`checksum: re-copied ${copied} row(s) of ${describeRange(tableKey(source).columns, m.chunk.lower, m.chunk.upper)}`);
       }
     }
   } finally {

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import {
-  definePlugin, durationOption, oldTableName, oneLine, redactText, shadowTableName, Tokens,
+  definePlugin, durationOption, formatDuration, oldTableName, oneLine, redactText, shadowTableName, Tokens,
   type PluginContext, type ProgressSnapshot, type SluicePlugin,
 } from '../../plugin-api.ts';
 import { HooksOptionError } from './errors.ts';
@@ -78,7 +78,7 @@ export function hooksPlugin(options: HooksPluginOptions): SluicePlugin {
       GH_OST_HOOKS_HINT: options.hint ?? '',
       GH_OST_HOOKS_HINT_OWNER: options.hintOwner ?? '',
       GH_OST_HOOKS_HINT_TOKEN: options.hintToken ?? '',
-      GH_OST_DRY_RUN: 'false',
+      GH_OST_DRY_RUN: String(ctx.resolve(Tokens.Options).dryRun),
       GH_OST_REVERT: 'false',
       SLUICE_PHASE: last?.phase ?? 'setup',
       ...extra,
@@ -100,6 +100,7 @@ export function hooksPlugin(options: HooksPluginOptions): SluicePlugin {
 
   return definePlugin({
     name: 'hooks',
+    settings: { path: options.path, statusInterval: formatDuration(statusMs), timeout: formatDuration(timeoutMs), ...(options.hint ? { hint: options.hint } : {}) },
     setup: (ctx) => run(ctx, 'gh-ost-on-startup').then(() => undefined),
     preflight: (ctx) => run(ctx, 'gh-ost-on-validated').then(() => undefined),
     async beforeCopy(ctx, plan) {

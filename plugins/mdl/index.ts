@@ -4,7 +4,7 @@
  * before the migration's dispose returns. See README.md.
  */
 import mysql from 'mysql2/promise';
-import { definePlugin, durationOption, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
+import { definePlugin, durationOption, formatDuration, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
 import { MdlOptionError } from './errors.ts';
 import { lockName } from './lock-name.ts';
 import { TableLock } from './table-lock.ts';
@@ -28,6 +28,7 @@ export function mdlPlugin(options: MdlPluginOptions = {}): SluicePlugin {
 
   return definePlugin({
     name: 'mdl',
+    settings: { refreshInterval: formatDuration(refreshMs) },
     async preflight(ctx) {
       const { schema, table } = ctx.resolve(Tokens.Target);
       const lock = new TableLock({

@@ -51,6 +51,7 @@ export function metricsPlugin(options: MetricsPluginOptions): SluicePlugin {
 
   return definePlugin({
     name: 'metrics',
+    settings: { host, port },
     async setup(ctx) {
       const registry = new Registry();
       m = instruments(registry);

@@ -3,7 +3,7 @@
  * is loaded, an operator asked for a pause, or a custom check says so; stops the migration on
  * critical load. It only acts in `beforeChunk`. See README.md.
  */
-import { definePlugin, durationOption, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
+import { definePlugin, durationOption, formatDuration, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
 import { CompositeThrottler } from './composite.ts';
 import { ThrottlerOptionError, ThrottlerUnavailableError } from './errors.ts';
 import { ThrottleGate } from './gate.ts';
@@ -93,6 +93,14 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
 
   return definePlugin({
     name: 'throttler',
+    settings: {
+      maxLoad, criticalLoad, replicas: replicaAddresses(replicas).map((r) => r.label),
+      ...(replicas.length > 0 ? { maxReplicaLag: formatDuration(maxReplicaLagMs), lagReadTimeout: formatDuration(lagReadTimeoutMs) } : {}),
+      ...(options.pauseFile ? { pauseFile: options.pauseFile } : {}),
+      ...(options.throttleQuery ? { throttleQuery: options.throttleQuery } : {}),
+      ...(options.throttlers?.length ? { throttlers: options.throttlers.map((t) => t.name ?? '(unnamed)') } : {}),
+      interval: formatDuration(intervalMs), failAfter: formatDuration(failAfterMs),
+    },
     setup(ctx: PluginContext) {
       ctx.provide(ManualPause, new ManualPauseHandle());
     },

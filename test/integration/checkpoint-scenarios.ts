@@ -158,7 +158,7 @@ const REFUSALS: Record<Refusal, { error: new (...a: never[]) => Error; warning: 
   'other-statement': { error: MismatchedStatementError, warning: /was written for a different statement \("ALTER TABLE t ADD COLUMN extra INT NOT NULL DEFAULT 7/, statement: `ALTER TABLE t ${OTHER_SPEC}`, spec: OTHER_SPEC, shadowKept: true },
   'checkpoint-dropped': { error: CheckpointMissingError, warning: /shadow table `chk_\w+`\.`_t_new` exists but its checkpoint table `chk_\w+`\.`_t_chkpnt` is missing/, shadowKept: true },
   'row-deleted': { error: CheckpointMissingError, warning: /exists but its checkpoint table `chk_\w+`\.`_t_chkpnt` has no row/, shadowKept: true },
-  'format-version': { error: CheckpointFormatError, warning: /is unreadable \(format version 99; this Sluice reads version 2\)/, shadowKept: true },
+  'format-version': { error: CheckpointFormatError, warning: /is unreadable \(format version 99; this Sluice reads version 3\)/, shadowKept: true },
   'shadow-dropped': { error: ShadowTableMissingError, warning: /checkpoint `chk_\w+`\.`_t_chkpnt` exists but the shadow table `chk_\w+`\.`_t_new` is gone/, shadowKept: false },
 };
 

@@ -307,6 +307,9 @@ test('abort while LOCK TABLES waits behind an open transaction: the wait is kill
       async afterCopy() {
         await holder.query('START TRANSACTION');
         await holder.query('UPDATE t SET v = v WHERE id = 1');
+        // Then busy (a running statement): without a view, Sluice's NOWAIT probes take an idle transaction
+        // for a blocker and do not queue behind it, a busy one they queue behind after 0.5 s.
+        holder.query('SELECT SLEEP(4)').catch(() => undefined);
       },
     });
     // With a metadata lock view Sluice does not even queue LOCK TABLES behind the holder: it waits idle.
@@ -323,7 +326,7 @@ test('abort while LOCK TABLES waits behind an open transaction: the wait is kill
             waitingOn = String(waiting[0]?.INFO ?? '');
             cancelledAt = Date.now();
             cancel();
-          }, 500);
+          }, 1500);
         }
       });
     const settledMs = Date.now() - cancelledAt;

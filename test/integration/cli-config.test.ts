@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql, { type Pool } from 'mysql2/promise';
 import { auxPort, startSandbox, stopSandbox, testServer, type ServerInfo } from '../../scripts/sandbox.ts';
+import { eventSchema } from '../../cli/event-schema.ts';
 import { connectionFlags, runCli } from '../support/cli.ts';
 import { fileDatabases } from '../support/db.ts';
 
@@ -55,14 +56,46 @@ test('a config file typo is one line naming the file, the key and the nearest op
   assert.deepEqual(await state('t_typo'), beforeState);
 });
 
+test('with --json, a flag or config error is also a JSON event on stdout: class name, code, the same one line', async () => {
+  await makeTable('t_jsonerr');
+  const beforeState = await state('t_jsonerr');
+  const dir = tmp();
+  const statement = ['--statement', 'ALTER TABLE t_jsonerr ADD INDEX (v)'];
+  writeFileSync(join(dir, '.migraterc.json'), JSON.stringify({ thread: 2 }));
+  const cases: Array<[string[], string | undefined, RegExp]> = [
+    [['--threads', 'two'], undefined, /^--threads must be a whole number, got "two"$/],
+    [['--no-such-flag'], undefined, /Unknown option '--no-such-flag'.*: see migrate --help$/],
+    [[], dir, /\.migraterc\.json: unknown option "thread" \(did you mean "threads"\?\): fix the config file$/],
+    [['--threads', '0'], undefined, /^threads must be a whole number from 1 to 64, got 0: fix --threads$/],
+  ];
+  for (const [flags, cwd, expected] of cases) {
+    const r = await runCli([...connectionFlags(DB), ...statement, ...flags, '--json'], cwd ? { cwd } : {});
+    assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(events.length, 1, r.stdout);
+    const [event] = events;
+    assert.equal(event!.type, 'failed');
+    assert.ok(eventSchema.safeParse(event).success, `the documented failed event: ${r.stdout}`);
+    assert.equal(event!.name, 'InvalidOptionError');
+    assert.equal(event!.code, 'INVALID_OPTION');
+    assert.match(String(event!.error), expected);
+    assert.deepEqual(errorLines(r.stderr), [`migrate: error: ${String(event!.error)}`]);
+  }
+  // an error inside the run is the migration's own failed event, not a second one
+  const run = await runCli([...connectionFlags(DB), '--statement', 'ALTER TABLE no_such_table ADD INDEX (v)', '--json']);
+  assert.equal(run.code, 2, run.stderr);
+  assert.equal(run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string }).filter((e) => e.type === 'failed').length, 1, run.stdout);
+  assert.deepEqual(await state('t_jsonerr'), beforeState);
+});
+
 test('--print-config: defaults, config file, MYSQL_PWD, --defaults-file and flags, each with its source, no password, no connection', async () => {
   const dir = tmp();
   writeFileSync(join(dir, 'migrate.config.json'), JSON.stringify({
-    threads: 3, keepOldTable: true, connection: { user: 'cfg-user', password: 'cfg-secret-1', database: 'shop', port: 1 },
+    threads: 3, keepOldTable: true, lockWaitTimeout: 10, lockStallTimeout: 4, connection: { user: 'cfg-user', password: 'cfg-secret-1', database: 'shop', port: 1 },
     throttle: { replicas: ['mysql://repl:replica-secret-2@replica:3306'] },
   }));
   writeFileSync(join(dir, 'my.cnf'), '[client]\nuser = file-user\npassword = "file-secret-3"\n');
-  const r = await runCli(['--config', 'migrate.config.json', '--defaults-file', 'my.cnf', '--threads', '5', '--host', 'db.example', '--print-config'], {
+  const r = await runCli(['--config', 'migrate.config.json', '--defaults-file', 'my.cnf', '--threads', '5', '--host', 'db.example', '--lock-stall-timeout', '3', '--no-kill-blockers', '--print-config'], {
     cwd: dir, env: { MYSQL_PWD: 'env-secret-4' },
   });
   assert.equal(r.code, 0, r.stderr);
@@ -75,6 +108,12 @@ test('--print-config: defaults, config file, MYSQL_PWD, --defaults-file and flag
   assert.ok(line('connection.database').endsWith(`= "shop"  ${cfg}`), line('connection.database'));
   assert.ok(line('keepOldTable').endsWith(`= true  ${cfg}`), line('keepOldTable'));
   assert.match(line('targetChunkMs'), /= 500 {2}\(default\)$/);
+  // the lock options: a flag over the file, a default that follows the file's lockWaitTimeout
+  assert.ok(line('lockWaitTimeout').endsWith(`= 10  ${cfg}`), line('lockWaitTimeout'));
+  assert.match(line('lockStallTimeout'), /= 3 {2}\(flag --lock-stall-timeout\)$/);
+  assert.match(line('killBlockers'), /= false {2}\(flag --no-kill-blockers\)$/);
+  assert.match(line('killBlockersAfter'), /= 5 {2}\(default: half of lockWaitTimeout\)$/);
+  assert.match(line('checksum.threads'), /= 5 {2}\(default: the migration's threads\)$/);
   assert.match(line('throttle.replicas'), /mysql:\/\/repl:\*\*\*@replica:3306/);
   for (const secret of ['cfg-secret-1', 'replica-secret-2', 'file-secret-3', 'env-secret-4']) {
     assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), `${secret} printed`);

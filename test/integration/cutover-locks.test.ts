@@ -39,7 +39,8 @@ async function cutoverWithQueuedWrites(db: string, maxWriteLockCount: string) {
     return await withWriters(f, async () => {
       await holder.query('START TRANSACTION');
       await holder.query(`UPDATE ${id(f.table)} SET v = v WHERE id = 1`);
-      const commit = sleep(700).then(() => holder.query('COMMIT'));
+      // Busy for 1.5 s (a running statement, not idle: Sluice's NOWAIT probes take an idle transaction for a blocker and do not queue behind it).
+      const commit = holder.query('SELECT SLEEP(1.5)').then(() => holder.query('COMMIT'));
       try {
         return await cutover(options(f, { locks: noKill(5) }));
       } finally {

@@ -94,13 +94,19 @@ async function columnsOf(db: PoolConnection, schema: string, table: string): Pro
   return rows.map((r) => ({ name: String(r.name), dataType: String(r.dataType), columnType: String(r.columnType) }));
 }
 
+/** The columns rows are matched by: the PRIMARY KEY, else the first (by name) UNIQUE key whose columns are all NOT NULL. */
 async function primaryKeyOf(db: PoolConnection, schema: string, table: string): Promise<string[]> {
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT COLUMN_NAME AS name FROM information_schema.STATISTICS
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX`,
+    `SELECT s.INDEX_NAME AS idx, s.COLUMN_NAME AS name, c.IS_NULLABLE AS nullable FROM information_schema.STATISTICS s
+       JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+      WHERE s.TABLE_SCHEMA = ? AND s.TABLE_NAME = ? AND s.NON_UNIQUE = 0
+      ORDER BY s.INDEX_NAME <> 'PRIMARY', s.INDEX_NAME, s.SEQ_IN_INDEX`,
     [schema, table],
   );
-  return rows.map((r) => String(r.name));
+  const byIndex = new Map<string, RowDataPacket[]>();
+  for (const r of rows) byIndex.set(String(r.idx), [...(byIndex.get(String(r.idx)) ?? []), r]);
+  const usable = [...byIndex.values()].find((cols) => cols.every((c) => c.nullable === 'NO'));
+  return (usable ?? []).map((r) => String(r.name));
 }
 
 /** SHOW CREATE TABLE with the table's name and the AUTO_INCREMENT counter taken out. */
@@ -194,7 +200,7 @@ async function compareOn(db: PoolConnection, schema: string, actual: string, exp
   const definition = diffLines(await definitionOf(db, schema, expected), await definitionOf(db, schema, actual));
   const columns = await columnsOf(db, schema, expected);
   const pk = await primaryKeyOf(db, schema, expected);
-  if (pk.length === 0) throw new Error(`compare: ${schema}.${expected} has no primary key`);
+  if (pk.length === 0) throw new Error(`compare: ${schema}.${expected} has no primary key and no NOT NULL unique key`);
   const actualColumns = await columnsOf(db, schema, actual);
   const sameShape = JSON.stringify(actualColumns) === JSON.stringify(columns);
   if (!sameShape) {

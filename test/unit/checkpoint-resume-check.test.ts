@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkResume } from '../../plugins/checkpoint/resume-check.ts';
 import {
-  BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointTooOldError, MismatchedStatementError,
+  BinlogNotFoundError, CheckpointFormatError, CheckpointMissingError, CheckpointTooOldError, MismatchedKeyError, MismatchedStatementError,
   MismatchedTableError, PossiblyCutOverError, ServerChangedError, ShadowTableMissingError,
 } from '../../plugins/checkpoint/index.ts';
 import type { Queryable, ServerFlavor } from '../../mod.ts';
@@ -26,9 +26,11 @@ interface Server {
   gtidAt?: string | null;
 }
 
+const KEY = '{"index":"PRIMARY","shadowIndex":"PRIMARY","columns":["id"]}';
+
 function goodRow(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id: 1, format_version: 2, table_name: 't', statement: STATEMENT, low_watermark: '[1200]', rows_copied: '1200',
+    id: 1, format_version: 3, table_name: 't', statement: STATEMENT, copy_key: KEY, low_watermark: '[1200]', rows_copied: '1200',
     binlog_file: 'binlog.000002', binlog_position: '4711', binlog_gtid: null, server_id: '1', server_uuid: null, phase: 'copy', old_table: null,
     created_at: '2026-01-01 00:00:00.000000', updated_at: '2026-01-01 00:10:00.000000', ...over,
   };
@@ -58,7 +60,7 @@ function fakeDb(server: Server, log: string[] = []): Queryable {
 }
 
 const input = (server: Server, over: Partial<Parameters<typeof checkResume>[0]> = {}) => ({
-  db: fakeDb(server), flavor: MARIADB, schema: 's', table: 't', statement: STATEMENT, maxAgeMs: 3_600_000, ...over,
+  db: fakeDb(server), flavor: MARIADB, schema: 's', table: 't', statement: STATEMENT, key: KEY, maxAgeMs: 3_600_000, ...over,
 });
 
 async function refused(server: Server, over: Partial<Parameters<typeof checkResume>[0]> = {}): Promise<Error> {
@@ -136,6 +138,15 @@ test('an error that is not a reason propagates: never a fresh start on a lost co
   await assert.rejects(checkResume({ ...input({ tables: BOTH }), db: failing }), (err) => err === denied);
 });
 
+test('a checkpoint written while copying by another key is refused (MismatchedKeyError); one without copy_key is unreadable', async () => {
+  const other = '{"index":"PRIMARY","shadowIndex":"PRIMARY","columns":["id","i"]}';
+  const err = await refused({ tables: BOTH }, { key: other });
+  assert.ok(err instanceof MismatchedKeyError, String(err));
+  assert.equal((err as MismatchedKeyError).code, 'CHECKPOINT_KEY_MISMATCH');
+  assert.match(err.message, /copying by key .*"columns":\["id"\].* this run chose .*"columns":\["id","i"\]/);
+  assert.ok(await refused({ tables: BOTH, rows: [goodRow({ copy_key: undefined })] }) instanceof CheckpointFormatError);
+});
+
 test('refusal messages are one line, name the tables and say what to do', async () => {
   const errors = [
     await refused({ tables: ['_t_new'] }),
@@ -143,7 +154,8 @@ test('refusal messages are one line, name the tables and say what to do', async 
     await refused({ tables: BOTH, rows: [goodRow({ statement: 'ALTER TABLE t\n  DROP COLUMN x' })] }),
     await refused({ tables: BOTH, ageMicros: 3_700_000_000 }),
     await refused({ tables: BOTH, binlogs: [] }),
-    await refused({ tables: BOTH, rows: [goodRow({ format_version: 3 })] }),
+    await refused({ tables: BOTH, rows: [goodRow({ format_version: 4 })] }),
+    await refused({ tables: BOTH }, { key: '{"index":"uk","shadowIndex":"uk","columns":["code"]}' }),
   ];
   for (const e of errors) {
     assert.doesNotMatch(e.message, /\n/);

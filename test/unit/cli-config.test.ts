@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configProblems, nearest } from '../../cli/config-schema.ts';
+import { configProblems, configSchema, nearest } from '../../cli/config-schema.ts';
 import { leafPaths, loadConfig, mergeConfig } from '../../cli/config.ts';
 import { parseClientSection } from '../../cli/defaults-file.ts';
 import { parseFlags, USAGE } from '../../cli/flags.ts';
@@ -125,6 +125,46 @@ test('--print-config hides replica passwords and never shows a value that is not
   const text = formatSettings(await resolveSettings(flags, {}), false);
   assert.match(text, /mysql:\/\/r:\*\*\*@h:1/);
   assert.doesNotMatch(text, /topsecret|leaked/);
+});
+
+/** Every option key of the config schema, dotted (the leaves of nested objects; checksum's object form). */
+function schemaPaths(shape: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(shape).flatMap(([key, field]) => {
+    let inner = field as { unwrap?: () => unknown; def?: { type?: string; options?: unknown[] }; shape?: Record<string, unknown> };
+    while (inner.unwrap && inner.def?.type === 'optional') inner = inner.unwrap() as typeof inner;
+    if (inner.def?.type === 'union') inner = (inner.def.options!.find((o) => (o as typeof inner).shape) ?? inner) as typeof inner;
+    return inner.shape ? schemaPaths(inner.shape, `${prefix}${key}.`) : [`${prefix}${key}`];
+  });
+}
+
+/** Options with no default value: absent from --print-config until something sets them. */
+const NO_DEFAULT = new Set([
+  'connection.user', 'connection.password', 'connection.database', 'connection.socketPath', 'connection.ssl.ca', 'connection.ssl.cert',
+  'connection.ssl.key', 'statement', 'sqlMode', 'timeZone', 'serverId', 'plugins', 'throttle.replicas',
+  'throttle.pauseFile', 'throttle.throttleQuery', 'throttle.throttlers', 'hooks.path', 'hooks.hint', 'hooks.hintOwner', 'hooks.hintToken',
+  'metrics.port', 'strict', 'disablePlugins',
+]);
+
+test('--print-config shows every option of the schema with a default, each with its source; set ones with the layer that set them', async () => {
+  const all = schemaPaths(configSchema.shape as Record<string, unknown>);
+  assert.ok(all.includes('killBlockersAfter') && all.includes('connection.ssl.mode'), all.join(' '));
+  const shown = effectiveSettings(await resolveSettings(parseFlags(['--user', 'u']), {}));
+  for (const path of all) {
+    if (NO_DEFAULT.has(path)) continue;
+    assert.ok(shown.has(path), `--print-config lacks ${path} (add its default to configDefaults, or to NO_DEFAULT here if it has none)`);
+    assert.ok(shown.get(path)!.source.startsWith('default'), `${path}: ${shown.get(path)!.source}`);
+  }
+  for (const path of shown.keys()) assert.ok(all.includes(path) || path === 'connection.user', `${path} is shown but is no option`);
+  // the lock options: their defaults, the one that follows lockWaitTimeout following it, and each flag as the source
+  assert.deepEqual(shown.get('killBlockers'), { value: true, source: 'default' });
+  assert.deepEqual(shown.get('killBlockersAfter'), { value: 15, source: 'default: half of lockWaitTimeout' });
+  assert.deepEqual(shown.get('lockStallTimeout'), { value: 2, source: 'default' });
+  const set = effectiveSettings(await resolveSettings(parseFlags(['--user', 'u', '--lock-wait-timeout', '8', '--no-kill-blockers', '--lock-stall-timeout', '3']), {}));
+  assert.deepEqual(set.get('killBlockers'), { value: false, source: 'flag --no-kill-blockers' });
+  assert.deepEqual(set.get('killBlockersAfter'), { value: 4, source: 'default: half of lockWaitTimeout' });
+  assert.deepEqual(set.get('lockStallTimeout'), { value: 3, source: 'flag --lock-stall-timeout' });
+  const after = effectiveSettings(await resolveSettings(parseFlags(['--user', 'u', '--kill-blockers-after', '1.5']), {}));
+  assert.deepEqual(after.get('killBlockersAfter'), { value: 1.5, source: 'flag --kill-blockers-after' });
 });
 
 test('--help shows every default, including the connection defaults, from the same values the engine uses', () => {
