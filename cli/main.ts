@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import {
   AlterRejectedError, ConnectFailedError, createMigration, HooksOptionError, MetricsOptionError, MetricsServerError, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
-  MigrationRunningError, MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
+  MigrationRunningError, MissingPrivilegeError, NoPrimaryKeyError, NoUsableKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
   ShadowPrimaryKeyError, SluiceError, TableNotFoundError, ThrottlerUnavailableError, TriggersError, UnsupportedAlterError, redactText,
   type Migration, type MigrationOptions,
 } from '../mod.ts';
@@ -40,7 +40,7 @@ function version(): string {
 
 /** Refusals raised before anything was changed on the server: bad input, exit 2. */
 const REFUSALS = [
-  InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, ForeignKeyError,
+  InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, NoUsableKeyError, ForeignKeyError,
   TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
   AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError, MigrationRunningError, HooksOptionError, MetricsOptionError,
   MetricsServerError, ThrottlerUnavailableError,
