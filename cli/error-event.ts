@@ -3,23 +3,16 @@
  * options the engine refuses before a migration exists. With `--json`, stdout then still holds one
  * event saying why the run ended, with the error's class name and code, as a failed run's has.
  */
-import { redactText, SluiceError } from '../mod.ts';
+import { redactText, SluiceError, type MigrationEvent } from '../mod.ts';
 
-export interface ErrorEvent {
-  readonly type: 'failed';
-  readonly at: number;
-  readonly error: string;
-  /** The error's class, e.g. InvalidOptionError. */
-  readonly errorClass: string;
-  /** Its stable code (SluiceError.code), or the driver's / system's code. */
-  readonly code?: string;
-}
+/** The engine's `failed` event, same fields (cli/event-schema.ts). */
+export type ErrorEvent = Extract<MigrationEvent, { type: 'failed' }>;
 
 export function errorEvent(err: unknown, secrets: readonly string[]): ErrorEvent {
   const message = redactText(err instanceof Error ? err.message : String(err), secrets);
   const code = err instanceof SluiceError ? err.code : (err as { code?: unknown } | null)?.code;
   return {
-    type: 'failed', at: Date.now(), error: message, errorClass: err instanceof Error ? err.name : typeof err,
+    type: 'failed', time: new Date().toISOString(), error: message, name: err instanceof Error ? err.constructor.name || err.name : typeof err,
     ...(typeof code === 'string' ? { code } : {}),
   };
 }

@@ -6,7 +6,7 @@
  * that every MigrationEvent the engine emits is one this schema describes.
  */
 import { z } from 'zod';
-import type { MigrationEvent } from '../mod.ts';
+import type { MigrationEvent, MigrationPlan } from '../mod.ts';
 
 const count = z.number().int().nonnegative();
 const time = z.iso.datetime().describe('when the event was emitted (ISO 8601, UTC)');
@@ -29,38 +29,6 @@ const snapshot = z.strictObject({
   oldTable: z.string().optional(),
 }).readonly();
 
-const strings = z.array(z.string()).readonly();
-
-const plan = z.strictObject({
-  schema: z.string(),
-  table: z.string(),
-  statement: z.string(),
-  method: z.enum(['instant', 'nocopy', 'inplace', 'copy', 'unknown']),
-  methodNote: z.string().optional(),
-  shadow: z.strictObject({
-    name: z.string(),
-    definition: z.string().nullable(),
-    droppedColumns: strings.nullable(),
-    addedColumns: strings.nullable(),
-  }).readonly().nullable(),
-  key: z.strictObject({ columns: strings, index: z.string(), chunking: z.enum(['integer range', 'keyset']) }).readonly(),
-  estimate: z.strictObject({
-    rows: count.describe('the server\'s estimate'),
-    dataBytes: count,
-    indexBytes: count,
-    sample: z.strictObject({ rows: count, ms: z.number().nonnegative() }).readonly().nullable(),
-    copySeconds: z.number().nonnegative().nullable().describe('a lower bound from the sampled read'),
-  }).readonly(),
-  plugins: z.array(z.strictObject({ name: z.string(), settings: z.record(z.string(), z.unknown()).readonly().optional() }).readonly()).readonly(),
-  leftovers: strings,
-}).readonly();
-
-const tableKey = z.strictObject({
-  columns: strings.describe('source columns: the walked index\'s first, then the rest of the new table\'s key'),
-  index: z.string().describe('the source\'s unique index the copy walks'),
-  shadowIndex: z.string().describe('the new table\'s unique index over the same columns'),
-}).readonly();
-
 const result = z.strictObject({
   schema: z.string(),
   table: z.string(),
@@ -80,7 +48,8 @@ const result = z.strictObject({
     oldTable: z.string().nullable().describe('where the original table is now; null: dropped'),
   }).readonly().nullable(),
   warnings: z.array(z.string()).readonly(),
-  plan: plan.optional().describe('a dry run\'s plan (mode dry-run)'),
+  plan: z.custom<MigrationPlan>((v) => typeof v === 'object' && v !== null).optional()
+    .describe('the plan of a dry run (--dry-run): what a real run would do (see the dry run in README.md)'),
 }).readonly();
 
 const nullableCount = count.nullable();
@@ -103,8 +72,10 @@ export const eventSchema = z.discriminatedUnion('type', [
     perSecond: nullableCount, etaSeconds: nullableCount, percent: z.number().int().min(0).max(100).nullable(),
   }).readonly().describe('progress of a step inside a phase (the checksum)'),
   z.strictObject({ type: z.literal('log'), time, level: z.enum(['debug', 'info', 'warn']), message: z.string() }).readonly(),
-  z.strictObject({ type: z.literal('key'), time, key: tableKey, description: z.string() }).readonly()
-    .describe('at start: the key rows are copied, replayed, checksummed and resumed by'),
+  z.strictObject({
+    type: z.literal('key'), time, description: z.string(),
+    key: z.strictObject({ columns: z.array(z.string()).readonly(), index: z.string(), shadowIndex: z.string() }).readonly(),
+  }).readonly().describe('the key rows are copied, replayed, checksummed and resumed by (at start)'),
   z.strictObject({ type: z.literal('done'), time, result }).readonly().describe('the migration succeeded'),
   z.strictObject({
     type: z.literal('failed'), time, error: z.string(),
@@ -118,7 +89,7 @@ export type JsonEvent = z.infer<typeof eventSchema>;
 
 /** The JSON Schema of one line of `migrate --json`. */
 export function eventJsonSchema(): Record<string, unknown> {
-  return { $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'migrate --json event', ...z.toJSONSchema(eventSchema, { io: 'input' }) };
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'migrate --json event', ...z.toJSONSchema(eventSchema, { io: 'input', unrepresentable: 'any' }) };
 }
 
 // ── Every event the engine emits is one the schema describes (checked by the compiler) ─────────

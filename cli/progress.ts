@@ -88,7 +88,7 @@ export function describeProgress(e: ProgressEvent, step?: StepEvent): string {
 /** The last word of a successful run: time per phase, rows, chunks, replay, the cutover's lock, the old table. */
 export function summarize(r: MigrationResult, checkedRows?: number): string {
   const warned = r.warnings.length > 0 ? `, with ${r.warnings.length} warning(s): ${r.warnings.join('; ')}` : '';
-  if (r.mode === 'dry-run') return `dry run of ${r.schema}.${r.table} done in ${r.durationMs} ms: nothing was changed`;
+  if (r.mode === 'dry-run') return `dry run of ${r.schema}.${r.table} done in ${r.durationMs} ms: nothing was changed${warned}`;
   if (r.mode === 'native') return `${r.schema}.${r.table} altered in place by the server in ${r.durationMs} ms${warned}`;
   const detail = [`${n(r.rowsWritten)} written`];
   if (r.rowsSkipped > 0) detail.push(`${n(r.rowsSkipped)} already in the shadow table (written by replay or an interrupted run)`);
@@ -123,7 +123,9 @@ class Facts {
   }
 }
 
-function logLine(event: Extract<MigrationEvent, { type: 'log' }>): string {
+/** A log line, or the key the run copies and replays by: a persistent line. */
+function logLine(event: Extract<MigrationEvent, { type: 'log' | 'key' }>): string {
+  if (event.type === 'key') return `copying and replaying by key ${event.description}`;
   return `${event.level === 'warn' ? 'warning: ' : ''}${event.message}`;
 }
 
@@ -150,8 +152,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
       facts.see(event);
       if (opts.quiet) return;
       if (event.type === 'phase' && event.state === 'start') line(event.time, `phase ${event.phase}`);
-      else if (event.type === 'log' && event.level !== 'debug') line(event.time, logLine(event));
-      else if (event.type === 'key') line(event.time, keyLine(event.description));
+      else if ((event.type === 'log' && event.level !== 'debug') || event.type === 'key') line(event.time, logLine(event));
       else if ((event.type === 'progress' || event.type === 'step') && facts.progress && Date.now() - lastPrinted >= interval()) {
         lastPrinted = Date.now();
         line(event.time, describeProgress(facts.progress, facts.step));
@@ -190,17 +191,11 @@ function terminalReporter(stderr: NodeJS.WritableStream, facts: Facts, summary: 
         above(`▸ ${event.phase}`);
         render();
       } else if (event.type === 'progress' || event.type === 'step') render();
-      else if (event.type === 'log' && event.level !== 'debug') above(logLine(event));
-      else if (event.type === 'key') above(keyLine(event.description));
+      else if ((event.type === 'log' && event.level !== 'debug') || event.type === 'key') above(logLine(event));
     },
     summary,
     succeed: (line) => spinner.succeed(line),
     fail: (line) => spinner.fail(line),
     note: above,
   };
-}
-
-/** The start report of the key (core/preflight/key-choice.ts). */
-function keyLine(description: string): string {
-  return `copying and replaying by key ${description}`;
 }

@@ -53,8 +53,7 @@ export async function dryRunResult(ctx: PhaseContext): Promise<MigrationResult> 
   ctx.log.info(`dry run: ${source.schema}.${source.name} would be ${inPlace ? `altered in place (ALGORITHM=${method.toUpperCase()})` : method === 'copy' ? 'copied to a shadow table' : 'copied unless the server can alter it in place (not known)'}; nothing was changed`);
   return {
     schema: source.schema, table: source.name, mode: 'dry-run', durationMs: Date.now() - state.startedAt,
-    rowsCopied: 0, rowsWritten: 0, rowsSkipped: 0, rowsResumed: 0, chunks: 0, replayEvents: 0, phases: [],
-    resumed: false, cutover: null, warnings: [], plan,
+    rowsCopied: 0, rowsWritten: 0, rowsSkipped: 0, rowsResumed: 0, chunks: 0, replayEvents: 0, phases: [], resumed: false, cutover: null, warnings: [], plan,
   };
 }
 

@@ -166,7 +166,7 @@ test('--json on a refusal and on a connection failure: schema-valid failed event
   assert.equal(refused.code, 2, refused.stderr);
   const failed = events(refused.stdout).filter((e) => e.type === 'failed');
   assert.equal(failed.length, 1);
-  assert.deepEqual(failed[0]!.type === 'failed' && [failed[0].name, failed[0].code], ['NoPrimaryKeyError', 'NO_PRIMARY_KEY']);
+  assert.deepEqual(failed[0]!.type === 'failed' && [failed[0].name, failed[0].code], ['NoUsableKeyError', 'NO_USABLE_KEY']);
 
   const free = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as { port: number }; srv.close(() => resolve(port)); });

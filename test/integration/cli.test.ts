@@ -205,7 +205,7 @@ test('--defer-cutover waits for the sentinel to be dropped; --keep-old-table kee
   const [late] = await pool.query('SELECT v FROM t_defer WHERE id = 5001');
   assert.deepEqual(late, [{ v: 'late' }]);
   assert.ok((await tables()).includes('_t_defer_old'));
-  assert.match(r.stderr, /original kept as _t_defer_old/);
+  assert.match(r.stderr, /\n  old table: kept as `_t_defer_old`\n/);
 });
 
 test('SIGINT (even twice) cancels cleanly: exit 130, nothing dropped, the original untouched', async () => {
