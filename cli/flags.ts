@@ -39,8 +39,8 @@ Migration:
   --kill-blockers-after S  wait this long for such a session before killing it (default: half of --lock-wait-timeout)
   --lock-stall-timeout S   longest a pending table lock may hold up the application's queries before it is retried (default 2)
   --no-checksum            skip the checksum before cutover (default: checksum on; not recommended)
-  --dry-run                change nothing: run every check and refusal, then print the plan (native or copy,
-                           shadow table, key, size, copy-time estimate, plugins) and exit (default off)
+  --dry-run                change nothing: run every check and refusal, print the plan and exit (default off)
+                           (native or copy, shadow table, key, size, copy-time estimate, plugins)
 Resume:
   --strict                 refuse (typed error) instead of starting fresh when a checkpoint cannot be used (default off)
   --checkpoint-interval D  least time between checkpoint writes (default ${D.checkpoint?.interval})
