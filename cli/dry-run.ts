@@ -34,7 +34,7 @@ export function formatPlan(p: MigrationPlan): string {
       `  key        ${p.key.columns.join(', ')} (copy in ${p.key.chunking} chunks; replay applies changes by it)`,
       `  size       ~${n(e.rows)} rows (the server's estimate), data ${bytes(e.dataBytes)}, indexes ${bytes(e.indexBytes)}`,
       e.sample && e.copySeconds !== null
-        ? `  copy time  at least ${e.copySeconds < 0.1 ? 'under 0.1' : `~${e.copySeconds}`} s: every row read at the sampled rate (${n(e.sample.rows)} rows in ${e.sample.ms} ms); writing the shadow and throttling add to it`
+        ? `  copy time  ~${e.copySeconds < 0.1 ? 'under 0.1' : e.copySeconds} s (an estimate: every row read at the rate of a sample, ${n(e.sample.rows)} rows in ${e.sample.ms} ms; writing the shadow's indexes and throttling add to it)`
         : '  copy time  not estimated (the table looks empty)',
     );
     const cols = p.shadow.droppedColumns === null ? 'not known (no unlogged copy could be made)'

@@ -152,8 +152,8 @@ export interface MigrationPlan {
     /** A short read of the first rows in key order: how many, and how long it took. */
     readonly sample: { readonly rows: number; readonly ms: number } | null;
     /**
-     * Seconds to read every row at the sampled rate: a lower bound for the copy (which also writes
-     * the shadow and its indexes, and is throttled); null without a sample.
+     * Seconds to read every row at the sampled rate: an estimate of the copy, which also writes the
+     * shadow and its indexes and may be throttled (expect more); null without a sample.
      */
     readonly copySeconds: number | null;
   };

@@ -4,6 +4,7 @@ import { swapTableNames } from '../cutover/names.ts';
 import { InvalidOptionError } from '../errors.ts';
 import { qualifiedName } from '../format.ts';
 import { checkpointTableName, CUTOVER_SENTINEL_TABLE, oldTableName, shadowTableName } from '../table/names.ts';
+import { CUT_OVER_PHASE } from '../types.ts';
 import { MigrationRunningError } from './errors.ts';
 import { returnTriggersToTable } from '../triggers/repair.ts';
 
@@ -90,7 +91,19 @@ async function findLeftovers(
     if (existing.has(name)) out.push({ name, kind, ...(keptBecause ? { keptBecause } : {}) });
   };
   add(shadowTableName(table), 'shadow');
-  add(checkpointTableName(table), 'checkpoint');
+  const swapped = existing.has(checkpointTableName(table)) ? await cutOverPhase(conn, schema, checkpointTableName(table)) : undefined;
+  if (swapped) {
+    // The tables were swapped: T is already the new table. Dropping the checkpoint would make a
+    // rerun alter T again; the rerun instead finishes the cleanup (drops the original) and ends.
+    const original = swapped.oldTable && existing.has(swapped.oldTable) ? `, the original is ${swapped.oldTable}` : '';
+    add(checkpointTableName(table), 'checkpoint', `its migration already swapped the tables (${table} is the altered table${original}) and stopped before `
+      + 'its cleanup: run the same migrate command again to finish it (it alters nothing again)');
+    if (swapped.oldTable && swapped.oldTable !== oldTableName(table)) {
+      add(swapped.oldTable, 'kept-original', 'the original table after the swap: a rerun of the same migrate command drops it (keeps it with --keep-old-table)');
+    }
+  } else {
+    add(checkpointTableName(table), 'checkpoint');
+  }
   add(swap.shadow, 'swap-shadow');
   add(swap.old, 'swap-original', existing.has(table) ? undefined
     : `${table} is missing, so this may be its only copy: rename it back by hand (RENAME TABLE \`${swap.old}\` TO \`${table}\`)`);
@@ -102,6 +115,20 @@ async function findLeftovers(
       : undefined);
   }
   return out;
+}
+
+/**
+ * The checkpoint's phase when it is `cut-over` (the checkpoint plugin's table: columns phase and
+ * old_table); undefined for any other phase, or a table that cannot be read as a checkpoint.
+ */
+export async function cutOverPhase(conn: Parameters<typeof queryRows>[0], schema: string, name: string): Promise<{ oldTable: string | null } | undefined> {
+  try {
+    const rows = await queryRows<{ phase: unknown; old_table: unknown }>(conn, `SELECT phase, old_table FROM ${qualifiedName(schema, name)}`);
+    const row = rows.find((r) => r.phase === CUT_OVER_PHASE);
+    return row ? { oldTable: typeof row.old_table === 'string' && row.old_table !== '' ? row.old_table : null } : undefined;
+  } catch {
+    return undefined; // not in the expected form: listed as an ordinary checkpoint
+  }
 }
 
 /** The tables of the schema whose migration lock someone holds. */

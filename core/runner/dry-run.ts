@@ -63,10 +63,10 @@ async function tableSizes(pool: Parameters<typeof queryRows>[0], source: TableIn
   return { dataBytes: Number(row?.d ?? 0), indexBytes: Number(row?.i ?? 0) };
 }
 
-/** The first `rows` rows in key order, read without locks (a consistent read), timed. */
+/** The first `rows` rows in key order, read on the server without locks (a consistent read; only a count comes back), timed. */
 async function sampleRead(pool: Parameters<typeof queryRows>[0], source: TableInfo, rows: number): Promise<{ rows: number; ms: number }> {
   const order = tableKey(source).columns.map((c) => mysql.escapeId(c, true)).join(', ');
   const started = performance.now();
-  const read = await queryRows(pool, `SELECT * FROM ${qualifiedName(source.schema, source.name)} ORDER BY ${order} LIMIT ${rows}`);
-  return { rows: read.length, ms: Math.round((performance.now() - started) * 10) / 10 };
+  const [read] = await queryRows<{ n: unknown }>(pool, `SELECT COUNT(*) AS n FROM (SELECT * FROM ${qualifiedName(source.schema, source.name)} ORDER BY ${order} LIMIT ${rows}) AS sample`);
+  return { rows: Number(read?.n ?? 0), ms: Math.round((performance.now() - started) * 10) / 10 };
 }

@@ -4,7 +4,9 @@
  * its lock there). Last, the plugins' `resume` answer (see after-swap.ts for a rerun after the swap).
  */
 import { readUserSession } from '../connection/user-session.ts';
-import { InvalidOptionError } from '../errors.ts';
+import { cutOverPhase } from '../cleanup/cleanup.ts';
+import { tableExists } from '../cutover/tables.ts';
+import { InvalidOptionError, SluiceError } from '../errors.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { checkAlterSupported } from '../preflight/alter.ts';
 import { checkPrivileges } from '../preflight/privileges.ts';
@@ -19,6 +21,7 @@ import { parseAlter } from '../statement/parse.ts';
 import { withStoredNames } from '../statement/stored-names.ts';
 import { inspectTable } from '../table/inspect.ts';
 import { checkTriggers } from '../triggers/preflight.ts';
+import { checkpointTableName } from '../table/names.ts';
 import { Tokens } from '../tokens.ts';
 import { finishEarlierCutover } from './after-swap.ts';
 import { RunStateToken } from './state.ts';
@@ -49,26 +52,46 @@ export const inspectPhase: Phase = {
     ctx.provide(Tokens.Target, { schema: table.schema, table: table.name, statement, parsed });
     ctx.provide(Tokens.UserSession, session);
     // The statement tried on an empty temporary copy: the server's refusal, and the new table's keys.
-    const probe = await probeAlter(pool, table, parsed, session);
-    // The key to copy and replay by (core/preflight/key-choice.ts). Without a probe (a table that cannot be
-    // TEMPORARY) it is chosen on the old table alone and checked again on the shadow (core/shadow/shadow.ts).
-    const key = chooseKey(table, probe ?? table, parsed.renamedColumns);
-    const source = { ...table, key };
+    // A rerun after an earlier run swapped the tables probes the altered table, which may refuse
+    // the statement (ADD COLUMN d: a duplicate column): with its checkpoint there, the refusal waits
+    // for the resume answer, which may end the run by finishing that earlier cutover.
+    let refusal: { error: unknown } | undefined;
+    let source: typeof table = table;
+    try {
+      const probe = await probeAlter(pool, table, parsed, session);
+      // The key to copy and replay by (core/preflight/key-choice.ts). Without a probe (a table that cannot be
+      // TEMPORARY) it is chosen on the old table alone and checked again on the shadow (core/shadow/shadow.ts).
+      const key = chooseKey(table, probe ?? table, parsed.renamedColumns);
+      source = { ...table, key };
+      ctx.emit({ type: 'key', key, description: describeKey(key) });
+      if (probe) await checkStoredGeneratedInputs(pool, source, parsed, probe.columns);
+      // Triggers move to the new table at the cutover: refuse those that cannot (core/triggers).
+      if (source.triggers.length > 0) await checkTriggers(pool, source.schema, source.name, parsed);
+    } catch (error) {
+      if (!(error instanceof SluiceError) || !(await swappedBefore(pool, table.schema, table.name))) throw error;
+      refusal = { error };
+    }
     ctx.provide(Tokens.Source, source);
-    ctx.emit({ type: 'key', key, description: describeKey(key) });
-    if (probe) await checkStoredGeneratedInputs(pool, source, parsed, probe.columns);
-    // Triggers move to the new table at the cutover: refuse those that cannot (core/triggers).
-    if (source.triggers.length > 0) await checkTriggers(pool, source.schema, source.name, parsed);
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
     state.foreignKeys = foreignKeys;
     await ctx.hooks.call(ctx, 'preflight');
     // A dry run asks no resume question: a checkpoint that could not be used would be dropped.
-    if (options.dryRun) return;
+    if (options.dryRun) {
+      if (refusal) throw refusal.error;
+      return;
+    }
     // Asked here, under the preflight's lock and before the native phase could alter the table:
     // a checkpoint saying an earlier run already swapped the tables ends the run here.
     const point = await ctx.hooks.resume(ctx);
     state.resumePoint = point;
     if (point?.cutOver) return finishEarlierCutover(ctx, { ...point, cutOver: point.cutOver });
+    if (refusal) throw refusal.error;
   },
 };
+
+/** A checkpoint of `table` in phase cut-over: an earlier run swapped the tables and did not finish its cleanup. */
+async function swappedBefore(pool: Parameters<typeof tableExists>[0], schema: string, table: string): Promise<boolean> {
+  const name = checkpointTableName(table);
+  return (await tableExists(pool, schema, name)) && (await cutOverPhase(pool, schema, name)) !== undefined;
+}

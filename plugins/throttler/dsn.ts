@@ -1,5 +1,10 @@
-/** `mysql://user:pass@host:port` DSNs for replicas and custom throttle connections. Never echoes the password. */
-import type { ConnectionOptions } from '../../plugin-api.ts';
+/**
+ * `mysql://user:pass@host:port` DSNs for replicas and custom throttle connections. Never echoes the password.
+ * TLS: a DSN takes the main connection's settings (--ssl-mode, --ssl-ca, … apply to replicas too),
+ * and its own `?ssl-mode=…&ssl-ca=PATH&ssl-cert=PATH&ssl-key=PATH` override them one by one
+ * (`?ssl-mode=DISABLED` for a replica without TLS).
+ */
+import type { ConnectionOptions, TlsMode, TlsOptions } from '../../plugin-api.ts';
 import { ThrottlerOptionError } from './errors.ts';
 
 export interface ServerAddress {
@@ -18,7 +23,11 @@ function notADsn(option: string, problem: string): ThrottlerOptionError {
   return new ThrottlerOptionError(`${option} ${problem} (the value is not shown: it may hold a password): write it as mysql://user:password@host:port`);
 }
 
-export function parseDsn(dsn: string, option: string): ServerAddress {
+/** DSN parameters, as the mysql client's options, and the TlsOptions field each sets. */
+const TLS_PARAMS: Readonly<Record<string, keyof TlsOptions>> = { 'ssl-mode': 'mode', 'ssl-ca': 'ca', 'ssl-cert': 'cert', 'ssl-key': 'key' };
+
+/** `inherited`: the main connection's TLS settings, which the DSN's own parameters override. */
+export function parseDsn(dsn: string, option: string, inherited?: TlsOptions): ServerAddress {
   let url: URL;
   try {
     url = new URL(dsn);
@@ -33,8 +42,17 @@ export function parseDsn(dsn: string, option: string): ServerAddress {
   const port = url.port ? Number(url.port) : 3306;
   const database = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined;
   const password = url.password ? decodeURIComponent(url.password) : undefined;
+  const ssl: Record<string, string> = { ...inherited };
+  for (const [name, value] of url.searchParams) {
+    const field = TLS_PARAMS[name.toLowerCase()];
+    if (!field) {
+      throw new ThrottlerOptionError(`${option} has an unknown parameter "${name.slice(0, 40)}": a DSN takes ${Object.keys(TLS_PARAMS).join(', ')} (e.g. mysql://user@host:port?ssl-mode=VERIFY_CA&ssl-ca=/path/ca.pem)`);
+    }
+    ssl[field] = field === 'mode' ? value.toUpperCase() : value;
+  }
+  const tls = Object.keys(ssl).length > 0 ? { ssl: ssl as TlsOptions & { mode?: TlsMode } } : {};
   return {
-    connection: { host, port, user, ...(password !== undefined ? { password } : {}), ...(database ? { database } : {}) },
+    connection: { host, port, user, ...(password !== undefined ? { password } : {}), ...(database ? { database } : {}), ...tls },
     label: `${user}@${host}:${port}`,
   };
 }

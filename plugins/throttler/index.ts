@@ -3,7 +3,7 @@
  * is loaded, an operator asked for a pause, or a custom check says so; stops the migration on
  * critical load. It only acts in `beforeChunk`. See README.md.
  */
-import { definePlugin, durationOption, formatDuration, token, Tokens, type PluginContext, type SluicePlugin } from '../../plugin-api.ts';
+import { definePlugin, durationOption, formatDuration, token, Tokens, type PluginContext, type SluicePlugin, type TlsOptions } from '../../plugin-api.ts';
 import { CompositeThrottler } from './composite.ts';
 import { ThrottlerOptionError, ThrottlerUnavailableError } from './errors.ts';
 import { ThrottleGate } from './gate.ts';
@@ -82,11 +82,11 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
   const GateToken = token<ThrottleGate>('throttler:gate');
 
   /** The throttlers of one migration (fresh objects per migration, except the caller's own). */
-  const build = (manual: ManualPause): Throttler[] => [
+  const build = (manual: ManualPause, ssl: TlsOptions | undefined): Throttler[] => [
     manualPauseThrottler(manual),
     ...(options.pauseFile ? [pauseFileThrottler(options.pauseFile)] : []),
     ...(maxLoad > 0 || criticalLoad > 0 ? [loadThrottler({ maxLoad, criticalLoad })] : []),
-    ...(replicas.length > 0 ? [replicaLagThrottler({ replicas, maxReplicaLagMs, lagReadTimeoutMs })] : []),
+    ...(replicas.length > 0 ? [replicaLagThrottler({ replicas, maxReplicaLagMs, lagReadTimeoutMs, ssl })] : []),
     ...(options.throttleQuery ? [queryThrottler({ query: options.throttleQuery, name: 'throttleQuery' })] : []),
     ...(options.throttlers ?? []),
   ];
@@ -107,7 +107,8 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
     // Before anything is created: open every throttler and check once; one that cannot be checked refuses the run.
     async preflight(ctx: PluginContext) {
       const manual = ctx.resolve(ManualPause);
-      const composite = new CompositeThrottler(build(manual));
+      // replicas take the main connection's TLS settings unless their DSN says otherwise
+      const composite = new CompositeThrottler(build(manual, ctx.resolve(Tokens.Connection).ssl));
       const gate = new ThrottleGate({ throttler: composite, intervalMs, failAfterMs, log: ctx.log, status: ctx.tryResolve(Tokens.Status) });
       const unsubscribe = manual instanceof ManualPauseHandle ? manual.onChange(() => gate.invalidate()) : () => {};
       await ctx.defer('throttler', async () => {

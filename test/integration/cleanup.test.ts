@@ -7,9 +7,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql, { type Pool } from 'mysql2/promise';
-import { lockName } from '../../mod.ts';
+import { createMigration, definePlugin, lockName } from '../../mod.ts';
 import { connectionFlags, runCli, startCli } from '../support/cli.ts';
-import { appPool, fileDatabases } from '../support/db.ts';
+import { appPool, fileDatabases, testConnection } from '../support/db.ts';
 
 const DB = 'cleanup_test';
 const dbs = fileDatabases();
@@ -108,6 +108,32 @@ test('the sentinel stays while another table of the schema is being migrated; t~
   }
   const again = await cleanup('t_gone', '--yes');
   assert.match(again.stdout, /dropped {2}_sluice_sentinel \(sentinel\)/, 'the sentinel is taken once no migration runs');
+});
+
+test('a checkpoint in phase cut-over (tables swapped, cleanup unfinished) is kept and explained; the rerun it points to finishes', async () => {
+  await pool.query('CREATE TABLE t_swapped (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)');
+  await pool.query("INSERT INTO t_swapped SELECT seq, CONCAT('v', seq) FROM seq_1_to_500");
+  const statement = 'ALTER TABLE t_swapped ADD COLUMN d INT NULL';
+  // A step after the swap fails: the migration succeeds with a warning and keeps its checkpoint (phase cut-over).
+  const failing = definePlugin({ name: 'fails-after-cutover', afterCutover() { throw new Error('notifier down'); } });
+  {
+    await using migration = await createMigration({ connection: testConnection(DB), statement, tryNative: false, keepOldTable: true, plugins: [failing] });
+    const result = await migration.run();
+    assert.equal(result.warnings.length, 1, result.warnings.join('; '));
+  }
+  const [[cp]] = await pool.query('SELECT phase, old_table FROM _t_swapped_chkpnt') as unknown as [Array<{ phase: string; old_table: string }>];
+  assert.equal(cp?.phase, 'cut-over');
+
+  const r = await cleanup('t_swapped', '--yes');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /kept {5}_t_swapped_chkpnt \(checkpoint\): its migration already swapped the tables \(t_swapped is the altered table, the original is _t_swapped_old\) and stopped before its cleanup: run the same migrate command again to finish it/);
+  assert.ok((await tables()).includes('_t_swapped_chkpnt'), 'the checkpoint was dropped');
+
+  const rerun = await runCli([...connectionFlags(DB), '--no-native', '--keep-old-table', '--statement', statement]);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.ok(!(await tables()).includes('_t_swapped_chkpnt'), 'the rerun finished the cleanup');
+  const [cols] = await pool.query("SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't_swapped' AND COLUMN_NAME = 'd'", [DB]);
+  assert.equal(Number((cols as Array<{ n: number }>)[0]!.n), 1, 'altered once');
 });
 
 test('cleanup input errors are one line, exit 2', async () => {

@@ -16,6 +16,7 @@ import { auxPort, startSandbox, stopSandbox, testServer, type ServerInfo } from 
 import { eventSchema } from '../../cli/event-schema.ts';
 import { connectionFlags, runCli } from '../support/cli.ts';
 import { fileDatabases } from '../support/db.ts';
+import { ReplicaSandbox } from '../support/replica.ts';
 
 const DB = 'cli_config_test';
 const dbs = fileDatabases();
@@ -203,19 +204,23 @@ test('--ask-pass without a terminal is one line pointing at MYSQL_PWD and --defa
   assert.deepEqual(errorLines(r.stderr), ['migrate: error: --ask-pass needs a terminal: in scripts, use MYSQL_PWD or --defaults-file']);
 });
 
-// ── TLS against a second sandbox that requires it ───────────────────────────────────────────────
-test('TLS: --ssl-mode VERIFY_CA migrates as a user that REQUIRE SSL (pool and binlog stream); a wrong host name, no CA or no TLS fail in one line', {
-  skip: process.env.SLUICE_TEST_DSN ? 'SLUICE_TEST_DSN points the suite at another server' : false,
-}, async () => {
+/** A CA and a server certificate for the host name sluice-test.invalid, in a new folder. */
+function makeCerts(): string {
   const certs = tmp();
   const sh = (cmd: string) => { const r = spawnSync('sh', ['-c', cmd], { cwd: certs, encoding: 'utf8' }); assert.equal(r.status, 0, r.stderr); };
   sh('openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=Sluice test CA"');
   sh('openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=sluice-test.invalid"');
   sh('printf "subjectAltName=DNS:sluice-test.invalid\\n" > ext.cnf && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf');
-  const opts = {
-    port: auxPort('replica2'), name: 'tls-test', serverId: 31,
-    extraArgs: [`--ssl-ca=${join(certs, 'ca.pem')}`, `--ssl-cert=${join(certs, 'server.pem')}`, `--ssl-key=${join(certs, 'server.key')}`],
-  };
+  return certs;
+}
+const tlsServerArgs = (certs: string) => [`--ssl-ca=${join(certs, 'ca.pem')}`, `--ssl-cert=${join(certs, 'server.pem')}`, `--ssl-key=${join(certs, 'server.key')}`];
+
+// ── TLS against a second sandbox that requires it ───────────────────────────────────────────────
+test('TLS: --ssl-mode VERIFY_CA migrates as a user that REQUIRE SSL (pool and binlog stream); a wrong host name, no CA or no TLS fail in one line', {
+  skip: process.env.SLUICE_TEST_DSN ? 'SLUICE_TEST_DSN points the suite at another server' : false,
+}, async () => {
+  const certs = makeCerts();
+  const opts = { port: auxPort('replica2'), name: 'tls-test', serverId: 31, extraArgs: tlsServerArgs(certs) };
   await stopSandbox(opts);
   const tls: ServerInfo = await startSandbox(opts);
   const admin = await mysql.createConnection(tls);
@@ -251,5 +256,42 @@ test('TLS: --ssl-mode VERIFY_CA migrates as a user that REQUIRE SSL (pool and bi
   } finally {
     await admin.end();
     await stopSandbox(opts);
+  }
+});
+
+test('TLS for replicas: a replica whose user REQUIRE SSL is watched over TLS set in its DSN; without it, or REQUIRED against a server without TLS, one line', {
+  skip: process.env.SLUICE_TEST_DSN ? 'SLUICE_TEST_DSN points the suite at another server' : false,
+}, async () => {
+  const certs = makeCerts();
+  const replica = new ReplicaSandbox({
+    port: auxPort('replica2'), name: 'tls-replica', serverId: 32, extraArgs: tlsServerArgs(certs),
+    wildDoTable: 'sluice_tls_replicates_nothing%.%', // the test's schema predates the replica: replicating it would stop its SQL thread
+  });
+  await replica.stop();
+  await replica.start();
+  try {
+    await replica.query("CREATE OR REPLACE USER 'tls_watch'@'%' IDENTIFIED BY 'tls-watch-pw-6' REQUIRE SSL");
+    await replica.query("GRANT ALL PRIVILEGES ON *.* TO 'tls_watch'@'%'");
+    await makeTable('t_tlsrep');
+    const dsn = `mysql://tls_watch:tls-watch-pw-6@127.0.0.1:${replica.server.port}`;
+    const ca = join(certs, 'ca.pem');
+    const migrate = (replicaDsn: string, statement: string) => runCli([...connectionFlags(DB), '--no-native', '--replica', replicaDsn, '--statement', statement]);
+
+    const ok = await migrate(`${dsn}?ssl-mode=VERIFY_CA&ssl-ca=${encodeURIComponent(ca)}`, 'ALTER TABLE t_tlsrep ADD INDEX idx_v (v)');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match((await state('t_tlsrep')).create, /KEY `idx_v`/);
+
+    const plain = await migrate(dsn, 'ALTER TABLE t_tlsrep ADD INDEX idx_w (v)');
+    assert.equal(plain.code, 2, plain.stderr);
+    assert.equal(errorLines(plain.stderr).length, 1, plain.stderr);
+    assert.match(errorLines(plain.stderr)[0]!, /replica tls_watch@127\.0\.0\.1:\d+ unreadable \(.*Access denied/);
+
+    const noTls = await migrate(`mysql://${server.user}:${encodeURIComponent(server.password)}@${server.host}:${server.port}?ssl-mode=REQUIRED`, 'ALTER TABLE t_tlsrep ADD INDEX idx_w (v)');
+    assert.equal(noTls.code, 2, noTls.stderr);
+    assert.deepEqual(errorLines(noTls.stderr).length, 1, noTls.stderr);
+    assert.match(errorLines(noTls.stderr)[0]!, /unreadable \(it does not offer TLS, which the ssl mode requires: enable TLS on it, or add \?ssl-mode=DISABLED to its DSN\)/);
+    assert.doesNotMatch((await state('t_tlsrep')).create, /idx_w/);
+  } finally {
+    await replica.stop();
   }
 });

@@ -141,6 +141,20 @@ test('DSNs: parsed into connection options, named user@host:port, passwords neve
   }
 });
 
+test('DSNs: TLS inherited from the main connection (--ssl-*), overridden one setting at a time by ?ssl-mode=…&ssl-ca=…', () => {
+  const main = { mode: 'VERIFY_CA' as const, ca: '/etc/ca.pem', cert: '/etc/client.pem', key: '/etc/client.key' };
+  assert.deepEqual(parseDsn('mysql://u:p@r1:3306', 'replicas[0]', main).connection.ssl, main);
+  assert.deepEqual(parseDsn('mysql://u:p@r1:3306?ssl-ca=/r/ca.pem&ssl-mode=verify_identity', 'replicas[0]', main).connection.ssl,
+    { ...main, ca: '/r/ca.pem', mode: 'VERIFY_IDENTITY' });
+  assert.deepEqual(parseDsn('mysql://u:p@r1?ssl-mode=DISABLED', 'replicas[0]', main).connection.ssl?.mode, 'DISABLED');
+  assert.deepEqual(parseDsn('mysql://u:p@r1?ssl-mode=REQUIRED', 'replicas[0]').connection.ssl, { mode: 'REQUIRED' });
+  assert.equal(parseDsn('mysql://u:p@r1', 'replicas[0]').connection.ssl, undefined, 'no TLS anywhere: none');
+  assert.throws(() => parseDsn('mysql://u:topsecret@r1?sslmode=REQUIRED', 'replicas[1]'),
+    (e) => e instanceof ThrottlerOptionError && /replicas\[1\] has an unknown parameter "sslmode"/.test(e.message) && !e.message.includes('topsecret'));
+  // the plugin's settings (shown by a dry run) name the replicas without credentials
+  assert.deepEqual(throttlerPlugin({ replicas: ['mysql://u:topsecret@r1:3307?ssl-mode=REQUIRED'] }).settings?.replicas, ['u@r1:3307']);
+});
+
 test('throttlerPlugin refuses bad options at once, as InvalidOptionError, without the password', () => {
   assert.throws(() => throttlerPlugin({ replicas: ['postgres://u:topsecret@h'] }), (e) => e instanceof InvalidOptionError && !(e as Error).message.includes('topsecret'));
   assert.throws(() => throttlerPlugin({ maxLoad: -1 }), /maxLoad must be a whole number/);
