@@ -47,10 +47,8 @@ export function keyPart(column: ColumnInfo | string): KeyPart {
     return { name, ref, read: ref, bound: `CAST(? AS DECIMAL(${m?.[1] ?? 10},${m?.[2] ?? 0}))` };
   }
   if (INTEGER.has(type)) return { name, ref, read: ref, bound: 'CAST(? AS DECIMAL(65,0))' };
-  if (CAST_TEMPORAL.has(type)) {
-    const fsp = /\((\d+)\)/.exec(column.columnType)?.[1];
-    return { name, ref, read: ref, bound: `CAST(? AS ${type.toUpperCase()}${fsp && type !== 'date' ? `(${fsp})` : ''})` };
-  }
+  // DATETIME(6)/TIME(6) whatever the column's precision: a CAST never rounds a bound read from the column.
+  if (CAST_TEMPORAL.has(type)) return { name, ref, read: ref, bound: type === 'date' ? 'CAST(? AS DATE)' : `CAST(? AS ${type.toUpperCase()}(6))` };
   return { name, ref, read: ref, bound: '?' };
 }
 
