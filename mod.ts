@@ -82,6 +82,8 @@ export function configDefaults(): SluiceConfig {
   return {
     connection: { ...CONNECTION_DEFAULTS } as SluiceConfig['connection'],
     ...ENGINE_DEFAULTS,
+    // the migrate CLI's default (the API's is false: a program has migration.control)
+    controlSocket: true,
     checksum: {
       enabled: true, rowsPerChunk: CHECKSUM_DEFAULTS.rowsPerChunk, maxPasses: CHECKSUM_DEFAULTS.maxPasses,
       snapshotMaxAge: formatDuration(CHECKSUM_DEFAULTS.snapshotMaxAgeMs),
@@ -115,6 +117,8 @@ export function defineConfig(config: SluiceConfig): SluiceConfig {
 
 export * from './plugin-api.ts';
 export { Migration } from './core/lifecycle/migration.ts';
+export { MigrationControl, type ControlStatus, type ControlReply } from './core/control/control.ts';
+export { defaultSocketPath } from './core/control/endpoint.ts';
 export * from './core/all-errors.ts';
 export { ChecksumCatchUpError, ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './plugins/checksum/index.ts';
 export { checksumPlugin, type ChecksumPluginOptions };

@@ -5,13 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  AlterRejectedError, ConnectFailedError, createMigration, HooksOptionError, MetricsOptionError, MetricsServerError, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
+  AlterRejectedError, configDefaults, ConnectFailedError, ControlEndpointError, ControlSocketInUseError, createMigration, HooksOptionError, MetricsOptionError, MetricsServerError, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MigrationRunningError, MissingPrivilegeError, NoPrimaryKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
   ShadowPrimaryKeyError, SluiceError, TableNotFoundError, ThrottlerUnavailableError, TriggersError, UnsupportedAlterError, redactText,
   type Migration, type MigrationOptions, type MigrationResult,
 } from '../mod.ts';
 
 import { runCleanup } from './cleanup.ts';
+import { runCtl } from './ctl.ts';
 import { loadPlugins } from './config.ts';
 import { parseFlags, USAGE } from './flags.ts';
 import { formatSettings, resolveSettings } from './settings.ts';
@@ -48,7 +49,7 @@ const REFUSALS = [
   InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, ForeignKeyError,
   TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
   AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError, MigrationRunningError, HooksOptionError, MetricsOptionError,
-  MetricsServerError, ThrottlerUnavailableError,
+  MetricsServerError, ThrottlerUnavailableError, ControlSocketInUseError, ControlEndpointError,
 ];
 
 function isUsageError(err: unknown): boolean {
@@ -58,6 +59,14 @@ function isUsageError(err: unknown): boolean {
 export async function main(argv: readonly string[]): Promise<number> {
   let secrets: string[] = [];
   const stderrLine = (line: string) => process.stderr.write(`migrate: error: ${redactText(line, secrets)}\n`);
+  if (argv[0] === 'ctl') {
+    try {
+      return await runCtl(argv.slice(1), process.stdout, process.stderr);
+    } catch (err) {
+      process.stderr.write(`migrate ctl: error: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
+  }
   let flags;
   try {
     flags = parseFlags(argv);
@@ -113,7 +122,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (flags.command === 'cleanup') return await runCleanup(flags, settings.config, process.stdout);
     const plugins = await loadPlugins(merged.plugins, settings.filepath);
-    const options = { ...merged, plugins } as MigrationOptions;
+    // the CLI opens a control socket unless told not to (migrate ctl; the API's default is none)
+    const options = { controlSocket: configDefaults().controlSocket, ...merged, plugins } as MigrationOptions;
     await using migration = await createMigration(options);
     migration.on((event) => reporter.onEvent(event));
     current = migration;

@@ -1,5 +1,6 @@
 /** The state the phases of one run share (private to core; plugins see it through core/tokens.ts). */
 import { token } from '../container/tokens.ts';
+import type { MigrationControl } from '../control/control.ts';
 import type { Copier } from '../copier/copier.ts';
 import type { ShadowGate } from '../copier/shadow-gate.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
@@ -7,6 +8,12 @@ import type { CutoverResult, KeyTuple, ProgressSnapshot, ResumePoint } from '../
 
 export class RunState {
   readonly startedAt = Date.now();
+
+  constructor(copy: { threads: number; targetChunkMs: number }) {
+    this.threads = copy.threads;
+    this.targetChunkMs = copy.targetChunkMs;
+  }
+
   phase = 'setup';
   resumed = false;
   /** What the `resume` hook answered (asked once, at the end of inspect; undefined: start fresh). */
@@ -26,6 +33,13 @@ export class RunState {
   /** On resume: the highest key the shadow table already held; replay must never skip keys at or below it. */
   shadowMaxKey: KeyTuple | null = null;
   copyDone = false;
+  /** Copy workers and chunk time target now: the options' at start, an operator's since (runner/control.ts). */
+  threads: number;
+  targetChunkMs: number;
+  /** The cutover may go without waiting for the sentinel (a `cutover` control command). */
+  cutoverReleased = false;
+  /** Waiting for the sentinel to go (wait-for-cutover phase). */
+  cutoverWaiting = false;
   throttled: string | undefined;
   cutover: CutoverResult | null = null;
 
@@ -44,3 +58,5 @@ export class RunState {
 }
 
 export const RunStateToken = token<RunState>('run-state');
+/** The migration's control API (the endpoint opens on it at the end of inspect). */
+export const ControlToken = token<MigrationControl>('control-api');
