@@ -59,12 +59,12 @@ async function assertCopyStopped(socket: string, why: string): Promise<number> {
 }
 
 test('migrate ctl: every command changes the running copy; cutover completes the deferred run', { timeout: 300_000 }, async () => {
-  await makeTable('steer', 100_000);
+  await makeTable('steer', 300_000);
   // the independent expectation: the server's own ALTER of the same rows
   await pool.query('CREATE TABLE steer_expected LIKE steer');
   await pool.query('INSERT INTO steer_expected SELECT * FROM steer');
   await pool.query('ALTER TABLE steer_expected ADD COLUMN note VARCHAR(20) NULL');
-  const { config, socket } = await slowCopyDir(200);
+  const { config, socket } = await slowCopyDir(300);
   const run = migrate('steer', config, ['--defer-cutover', '--control-socket', socket]);
   try {
     let s = await waitForStatus(socket, (x) => x.phase === 'copy' && x.rowsCopied > 0, 'the copy running');
@@ -144,10 +144,14 @@ test('migrate ctl: every command changes the running copy; cutover completes the
 
 test('migrate ctl abort: the run stops as interrupted, the checkpoint is kept and resumes', { timeout: 180_000 }, async () => {
   await makeTable('aborted', 30_000);
-  const { config, socket } = await slowCopyDir(100);
-  const run = migrate('aborted', config, ['--control-socket', socket]);
+  const { config, socket } = await slowCopyDir(500);
+  // --max-load 1 holds the copy (the binlog dump thread alone is running) until the operator lifts it
+  const run = migrate('aborted', config, ['--control-socket', socket, '--max-load', '1']);
   try {
-    await waitForStatus(socket, (x) => x.phase === 'copy' && x.rowsCopied > 0, 'the copy running');
+    await waitForStatus(socket, (x) => x.phase === 'copy' && /maxLoad 1/.test(x.throttled ?? ''), 'the copy held by --max-load 1');
+    await ctl(socket, 'max-load=0');
+    await waitForStatus(socket, (x) => x.rowsCopied > 0, 'rows copied after max-load=0');
+    await ctl(socket, 'pause');
     assert.equal((await ctl(socket, 'abort')).message, 'the migration is being cancelled; its checkpoint is kept');
     const r = await run.done;
     assert.equal(r.code, 130, r.stderr);
@@ -169,11 +173,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`the default control socket is printed at start and gone after ${signal}`, { timeout: 120_000 }, async () => {
     const table = `sig_${signal.toLowerCase()}`;
     await makeTable(table, 30_000);
-    const { config } = await slowCopyDir(100);
+    const { config } = await slowCopyDir(500);
     const socket = join(tmpdir(), `sluice-${testServer().port}-${DB}.${table}.sock`);
-    const run = migrate(table, config, []);
+    const run = migrate(table, config, ['--max-load', '1']);
     try {
-      await waitForStatus(socket, (x) => x.phase === 'copy' && x.rowsCopied > 0, 'the copy running on the default socket');
+      await waitForStatus(socket, (x) => x.phase === 'copy', 'the copy running on the default socket');
       assert.equal(statSync(socket).mode & 0o777, 0o600);
       run.child.kill(signal);
       const r = await run.done;
@@ -189,15 +193,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 test('a socket left by SIGKILL is replaced; a live one refuses another migration before anything is created', { timeout: 180_000 }, async () => {
   await makeTable('killed', 30_000);
   await makeTable('other', 100);
-  const { config, socket } = await slowCopyDir(100);
-  const first = migrate('killed', config, ['--control-socket', socket]);
-  await waitForStatus(socket, (x) => x.phase === 'copy' && x.rowsCopied > 0, 'the copy running');
+  const { config, socket } = await slowCopyDir(500);
+  const first = migrate('killed', config, ['--control-socket', socket, '--max-load', '1']);
+  await waitForStatus(socket, (x) => x.phase === 'copy', 'the copy running');
   first.child.kill('SIGKILL');
   await first.done;
   assert.ok(statSync(socket).isSocket(), 'SIGKILL leaves the socket file behind');
   assert.equal((await ctl(socket, 'status')).exit, 1, 'nobody answers on it');
 
-  const second = migrate('killed', config, ['--control-socket', socket]);
+  const second = migrate('killed', config, ['--control-socket', socket, '--max-load', '1']);
   try {
     await waitForStatus(socket, (x) => x.phase === 'copy', 'the resumed run answering on the same path');
     const refused = await migrate('other', config, ['--control-socket', socket]).done;
@@ -206,9 +210,14 @@ test('a socket left by SIGKILL is replaced; a live one refuses another migration
     assert.ok(!(await tables()).includes('_other_new'), 'nothing was created for the refused migration');
     assert.ok((await status(socket)) !== undefined, 'the live socket still answers');
     await ctl(socket, 'chunk-time=500ms');
+    await ctl(socket, 'max-load=0');
     const r = await second.done;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /control: replaced the stale control socket/);
+  } catch (err) {
+    second.child.kill('SIGKILL');
+    const r = await second.done;
+    throw new Error(`${(err as Error).message}\nthe resumed run's output:\n${r.stderr.slice(-3000)}`);
   } finally {
     second.child.kill('SIGKILL');
   }
