@@ -31,6 +31,9 @@ export interface ControlStatus {
   readonly endpoints: { readonly socket?: string; readonly port?: number };
 }
 
+/** Commands of a complete migration (core's and the throttler's). */
+const KNOWN_COMMANDS = new Set(['pause', 'resume', 'cutover', 'abort']);
+
 export type StatusSource = () => Omit<ControlStatus, 'settings' | 'endpoints'>;
 
 export interface ControlReply {
@@ -138,6 +141,8 @@ export class MigrationControl {
     const command = /^([a-z][a-z0-9-]*)(?:\s+(.*))?$/.exec(text);
     const kind = command ? this.#table.kind(command[1]!) : undefined;
     if (kind === 'command') return { ok: true, command: command![1]!, message: this.#table.run(command![1]!, command![2]) };
+    // a command this migration lacks (pause without the throttler) says so rather than "unknown"
+    if (kind === undefined && command && KNOWN_COMMANDS.has(command[1]!)) this.#table.run(command[1]!, command[2]);
     if (kind === 'setting') throw new ControlValueError(`${command![1]} is a setting: send ${command![1]}=VALUE to change it, ?${command![1]} to read it`);
     const name = command?.[1] ?? text.slice(0, 40);
     throw new ControlCommandError(`unknown control command "${name}": send help for the list (status, pause, resume, threads=N, chunk-time=D, max-load=N, max-replica-lag=D, cutover, abort, ?name)`);

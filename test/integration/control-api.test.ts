@@ -16,7 +16,7 @@ let pool: Pool;
 before(async () => { pool = await freshDatabase(DB); });
 after(async () => { await pool.query(`DROP DATABASE IF EXISTS ${DB}`); await pool.end(); });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function until(m: Migration, ok: (s: ControlStatus) => boolean, what: string, timeoutMs = 60_000): Promise<ControlStatus> {
   const deadline = Date.now() + timeoutMs;
