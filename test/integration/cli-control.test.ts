@@ -65,47 +65,41 @@ test('migrate ctl: every command changes the running copy; cutover completes the
   await pool.query('INSERT INTO steer_expected SELECT * FROM steer');
   await pool.query('ALTER TABLE steer_expected ADD COLUMN note VARCHAR(20) NULL');
   const { config, socket } = await slowCopyDir(300);
-  const run = migrate('steer', config, ['--defer-cutover', '--control-socket', socket]);
+  // --max-load 1 holds the copy (the binlog dump thread alone is running): between the steps the copy
+  // is held, so the test never depends on how fast it goes; max-load=0 lets it run for a step
+  const run = migrate('steer', config, ['--defer-cutover', '--control-socket', socket, '--max-load', '1']);
+  const held = /^server load: Threads_running=\d+ > maxLoad 1$/;
   try {
-    let s = await waitForStatus(socket, (x) => x.phase === 'copy' && x.rowsCopied > 0, 'the copy running');
+    let s = await waitForStatus(socket, (x) => x.phase === 'copy' && held.test(x.throttled ?? ''), 'the copy held by --max-load 1');
     const st = statSync(socket);
     assert.ok(st.isSocket(), 'a Unix socket at --control-socket');
     assert.equal(st.mode & 0o777, 0o600, 'owner-only permissions');
     assert.equal(s.table, `${DB}.steer`);
     assert.deepEqual(s.endpoints, { socket });
+    assert.equal((await ctl(socket, '?max-load')).value, 1);
+    const atStart = await assertCopyStopped(socket, '--max-load 1');
 
-    // ?name and threads=N, both ways
-    assert.equal((await ctl(socket, '?threads')).value, 2);
-    assert.equal((await ctl(socket, 'threads=1')).message, 'threads: 2 -> 1');
-    await waitForStatus(socket, (x) => x.settings.threads === 1 && x.copyWorkers === 1, 'one copy worker after threads=1');
-    await ctl(socket, 'threads=3');
-    await waitForStatus(socket, (x) => x.copyWorkers === 3, 'three copy workers after threads=3');
-
-    // chunk-time: the chunk size follows the new target
-    s = (await status(socket))!;
-    const small = s.chunkSize!;
-    assert.equal((await ctl(socket, 'chunk-time=2s')).value, '2s');
-    s = await waitForStatus(socket, (x) => x.chunkSize! > small * 2, `chunks larger than ${small} rows after chunk-time=2s`);
-    assert.equal(s.settings['chunk-time'], '2s');
-    assert.equal((await ctl(socket, 'chunk-time=1ms')).message, 'chunk-time: 2s -> 1ms');
-    await waitForStatus(socket, (x) => x.chunkSize! <= small * 2, 'small chunks again after chunk-time=1ms');
-
-    // pause stops the row count growing, resume restarts it
-    const paused = await ctl(socket, 'pause');
-    assert.ok(paused.ok);
+    // max-load=0 lets it go; pause stops the row count growing, resume restarts it
+    assert.equal((await ctl(socket, 'max-load=0')).message, 'max-load: 1 -> 0 (off)');
+    await waitForStatus(socket, (x) => x.rowsCopied > atStart, 'the copy going on after max-load=0');
+    assert.ok((await ctl(socket, 'pause')).ok);
     await waitForStatus(socket, (x) => /paused by the operator/.test(x.throttled ?? ''), 'throttled by the operator');
     assert.equal((await ctl(socket, '?paused')).value, true);
     const atPause = await assertCopyStopped(socket, 'paused');
+    await ctl(socket, 'max-load=1');
     await ctl(socket, 'resume');
-    await waitForStatus(socket, (x) => x.rowsCopied > atPause && x.throttled === null, 'the copy going on after resume');
+    await waitForStatus(socket, (x) => held.test(x.throttled ?? ''), 'held by max-load=1 again after resume');
+    assert.equal(await assertCopyStopped(socket, 'max-load=1'), atPause);
 
-    // max-load=1: the binlog dump thread and the check itself are running, so the copy pauses
-    assert.equal((await ctl(socket, 'max-load=1')).message, 'max-load: 0 -> 1');
-    await waitForStatus(socket, (x) => /^server load: Threads_running=\d+ > maxLoad 1$/.test(x.throttled ?? ''), 'throttled by max-load');
-    const atLoad = await assertCopyStopped(socket, 'max-load=1');
-    assert.equal((await ctl(socket, '?max-load')).value, 1);
+    // ?name and threads=N, both ways (workers leave after their chunk: the copy runs a moment for it)
+    assert.equal((await ctl(socket, '?threads')).value, 2);
+    assert.equal((await ctl(socket, 'threads=3')).message, 'threads: 2 -> 3');
+    await waitForStatus(socket, (x) => x.copyWorkers === 3, 'three copy workers after threads=3');
+    assert.equal((await ctl(socket, 'threads=1')).message, 'threads: 3 -> 1');
     await ctl(socket, 'max-load=0');
-    await waitForStatus(socket, (x) => x.rowsCopied > atLoad, 'the copy going on after max-load=0');
+    await waitForStatus(socket, (x) => x.settings.threads === 1 && x.copyWorkers === 1, 'one copy worker after threads=1');
+    await ctl(socket, 'max-load=1');
+    await waitForStatus(socket, (x) => held.test(x.throttled ?? ''), 'held again');
 
     // max-replica-lag is read back (its effect on a lagging replica: cli-control-replica.test.ts)
     assert.equal((await ctl(socket, 'max-replica-lag=5s')).message, 'max-replica-lag: 10s -> 5s');
@@ -116,10 +110,16 @@ test('migrate ctl: every command changes the running copy; cutover completes the
     assert.deepEqual([bad.ok, bad.code, bad.exit], [false, 'CONTROL_VALUE', 2]);
     const unknown = await ctl(socket, 'throttle');
     assert.deepEqual([unknown.ok, unknown.code, unknown.exit], [false, 'CONTROL_COMMAND', 2]);
-    assert.equal((await ctl(socket, '?threads')).value, 3);
+    assert.equal((await ctl(socket, '?threads')).value, 1);
 
-    // finish the copy quickly, then release the deferred cutover
-    await ctl(socket, 'chunk-time=500ms');
+    // chunk-time: the chunk size follows the new target (then the copy runs to its end)
+    const small = (await status(socket))!.chunkSize!;
+    assert.equal((await ctl(socket, 'chunk-time=2s')).value, '2s');
+    await ctl(socket, 'threads=4');
+    await ctl(socket, 'max-load=0');
+    await waitForStatus(socket, (x) => x.chunkSize !== null && x.chunkSize > small * 2, `chunks larger than ${small} rows after chunk-time=2s, while the copy runs`);
+
+    // release the deferred cutover
     await waitForStatus(socket, (x) => x.cutover === 'waiting', 'waiting for the deferred cutover', 120_000);
     assert.ok((await tables()).includes('_sluice_sentinel'), 'the sentinel exists while the cutover is deferred');
     assert.equal((await ctl(socket, 'cutover')).message, 'cutover released: the migration cuts over now');
