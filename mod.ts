@@ -89,6 +89,8 @@ export function configDefaults(config: SluiceConfig = {}): SluiceConfig {
     killBlockers: true,
     killBlockersAfter: lockWaitTimeout * KILL_AFTER_FRACTION,
     lockStallTimeout: Math.min(DEFAULT_LOCK_STALL_SECONDS, lockWaitTimeout),
+    // the migrate CLI's default (the API's is false: a program has migration.control)
+    controlSocket: true,
     checksum: {
       enabled: true, threads: config.threads ?? ENGINE_DEFAULTS.threads, rowsPerChunk: CHECKSUM_DEFAULTS.rowsPerChunk, maxPasses: CHECKSUM_DEFAULTS.maxPasses,
       snapshotMaxAge: formatDuration(CHECKSUM_DEFAULTS.snapshotMaxAgeMs),
@@ -122,6 +124,8 @@ export function defineConfig(config: SluiceConfig): SluiceConfig {
 
 export * from './plugin-api.ts';
 export { Migration } from './core/lifecycle/migration.ts';
+export { MigrationControl, type ControlStatus, type ControlReply } from './core/control/control.ts';
+export { defaultSocketPath } from './core/control/endpoint.ts';
 export * from './core/all-errors.ts';
 export { ChecksumCatchUpError, ChecksumLockError, ChecksumMismatchError, ChecksumOptionError, ChecksumSetupError } from './plugins/checksum/index.ts';
 export { checksumPlugin, type ChecksumPluginOptions };

@@ -27,4 +27,6 @@ export { parseDuration, durationOption, formatDuration } from './core/duration.t
 export { qualifiedName, oneLine } from './core/format.ts';
 export { redactText } from './core/lifecycle/redact.ts';
 export { LockBlockedError, ReplayLagError } from './core/blockers/errors.ts';
+export type { ControlRegistry, ControlSetting, ControlCommand, SettingValue } from './core/control/registry.ts';
+export { ControlValueError } from './core/control/errors.ts';
 export type { TableLocks, TableLockRequest, TableLockSpec, TableLockMode, LockGrant, LockPolicy, Blocker } from './core/blockers/types.ts';

@@ -98,6 +98,8 @@ export const configSchema = z.strictObject({
   sqlMode: z.string().optional(),
   timeZone: z.string().optional(),
   serverId: whole(1).optional(),
+  controlSocket: z.union([z.string(), z.boolean()]).optional(),
+  controlPort: whole().max(65_535).optional(),
   plugins: z.array(plugin).optional(),
   checksum: checksum.optional(),
   throttle: throttle.optional(),

@@ -9,6 +9,9 @@ export const USAGE = `Usage: migrate --statement "ALTER TABLE t …" [options]
        migrate cleanup --table T [--database D] [--yes] [connection options]
                            list (with --yes: drop) what an abandoned migration of T left: _T_new, _T_chkpnt,
                            T~new, T~old, and the schema's _sluice_sentinel when no migration in it is running
+       migrate ctl [--socket PATH | --port N] [--json] COMMAND
+                           steer a running migration: status, pause, resume, threads=N, chunk-time=D,
+                           max-load=N, critical-load=N, max-replica-lag=D, cutover, abort, ?NAME, help
 
 Connection (precedence: flags > --defaults-file > MYSQL_PWD > config file > defaults):
   --host H                 server host (default ${D.connection?.host})
@@ -64,6 +67,10 @@ gh-ost hooks (plugins/hooks: gh-ost-on-startup*, -on-before-cut-over*, … with 
 Metrics (plugins/metrics):
   --metrics-port N         serve Prometheus metrics at http://HOST:N/metrics (default none: off; 0 = any free port)
   --metrics-host H         address to bind (default ${String(D.metrics?.host)}: loopback only)
+Control (migrate ctl talks to it):
+  --control-socket PATH    Unix socket for control commands, owner-only (default $TMPDIR/sluice-<port>-<schema>.<table>.sock)
+  --no-control-socket      no control socket (default: one, its path printed at start)
+  --control-port N         also take control commands on 127.0.0.1:N (default none: off; 0 = any free port)
 Output:
   --config PATH            config file (default: search for migrate.config.* / .migraterc*)
   --print-config           print the effective settings with the source of each, and exit (password hidden)
@@ -127,6 +134,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         'hooks-path': { type: 'string' }, 'hooks-hint': { type: 'string' }, 'hooks-hint-owner': { type: 'string' },
         'hooks-hint-token': { type: 'string' }, 'hooks-status-interval': { type: 'string' }, 'hooks-timeout': { type: 'string' },
         'ssl-mode': { type: 'string' }, 'ssl-ca': { type: 'string' }, 'ssl-cert': { type: 'string' }, 'ssl-key': { type: 'string' },
+        'control-socket': { type: 'string' }, 'no-control-socket': { type: 'boolean' }, 'control-port': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -134,7 +142,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   }
   const [command, ...extra] = positionals;
   if (command !== undefined && command !== 'cleanup') {
-    throw new InvalidOptionError(`unknown command "${command.slice(0, 40)}": the only command is cleanup (a migration takes --statement): see migrate --help`);
+    throw new InvalidOptionError(`unknown command "${command.slice(0, 40)}": the commands are cleanup and ctl (a migration takes --statement): see migrate --help`);
   }
   if (extra.length > 0) throw new InvalidOptionError('migrate cleanup takes no other arguments: name the table with --table T');
   if (command !== 'cleanup' && (values.table !== undefined || values.yes)) {
@@ -170,6 +178,9 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   set('discardForeignKeys', values['discard-foreign-keys']);
   set('alterForeignKeysMethod', values['alter-foreign-keys-method']);
   set('rebuildChildMaxRows', intFlag('rebuild-child-max-rows', values['rebuild-child-max-rows']));
+  if (values['control-socket'] !== undefined && values['no-control-socket']) throw new InvalidOptionError('--control-socket and --no-control-socket contradict each other: pass one');
+  set('controlSocket', values['no-control-socket'] ? false : values['control-socket']);
+  set('controlPort', intFlag('control-port', values['control-port']));
   if (values['no-kill-blockers']) overrides.killBlockers = false;
   const killAfter = values['kill-blockers-after'];
   if (killAfter !== undefined && !/^\d+(\.\d+)?$/.test(killAfter)) throw new InvalidOptionError(`--kill-blockers-after must be a number of seconds, got "${killAfter}"`);
@@ -236,6 +247,7 @@ const FLAG_PATHS: Record<string, string> = {
   'throttle-query': 'throttle.throttleQuery', 'throttle-fail-after': 'throttle.failAfter', 'hooks-path': 'hooks.path', 'hooks-hint': 'hooks.hint',
   'hooks-hint-owner': 'hooks.hintOwner', 'hooks-hint-token': 'hooks.hintToken', 'hooks-status-interval': 'hooks.statusInterval',
   'hooks-timeout': 'hooks.timeout', 'metrics-port': 'metrics.port', 'metrics-host': 'metrics.host',
+  'control-socket': 'controlSocket', 'no-control-socket': 'controlSocket', 'control-port': 'controlPort',
 };
 
 function flagSources(argv: readonly string[]): Map<string, string> {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  AlterRejectedError, ConnectFailedError, createMigration, HooksOptionError, MetricsOptionError, MetricsServerError, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
+  AlterRejectedError, configDefaults, ConnectFailedError, ControlEndpointError, ControlSocketInUseError, createMigration, HooksOptionError, MetricsOptionError, MetricsServerError, ForeignKeyError, InvalidOptionError, InvalidStatementError, MigrationCancelledError,
   MigrationRunningError, MissingPrivilegeError, NoPrimaryKeyError, NoUsableKeyError, NotABaseTableError, PluginError, PrimaryKeyChangeError, ServerSettingError,
   ShadowPrimaryKeyError, SluiceError, TableNotFoundError, ThrottlerUnavailableError, TriggersError, UnsupportedAlterError, redactText,
   type Migration, type MigrationOptions,
@@ -14,6 +14,7 @@ import {
 import { runCleanup } from './cleanup.ts';
 import { formatPlan } from './dry-run.ts';
 import { errorEvent, wantsJson } from './error-event.ts';
+import { runCtl } from './ctl.ts';
 import { loadPlugins } from './config.ts';
 import { parseFlags, USAGE } from './flags.ts';
 import { formatSettings, resolveSettings } from './settings.ts';
@@ -43,7 +44,7 @@ const REFUSALS = [
   InvalidOptionError, InvalidStatementError, PluginError, UnsupportedAlterError, NoPrimaryKeyError, NoUsableKeyError, ForeignKeyError,
   TriggersError, PrimaryKeyChangeError, ServerSettingError, MissingPrivilegeError, TableNotFoundError, NotABaseTableError,
   AlterRejectedError, ShadowPrimaryKeyError, ConnectFailedError, MigrationRunningError, HooksOptionError, MetricsOptionError,
-  MetricsServerError, ThrottlerUnavailableError,
+  MetricsServerError, ThrottlerUnavailableError, ControlSocketInUseError, ControlEndpointError,
 ];
 
 function isUsageError(err: unknown): boolean {
@@ -53,6 +54,14 @@ function isUsageError(err: unknown): boolean {
 export async function main(argv: readonly string[]): Promise<number> {
   let secrets: string[] = [];
   const stderrLine = (line: string) => process.stderr.write(`migrate: error: ${redactText(line, secrets)}\n`);
+  if (argv[0] === 'ctl') {
+    try {
+      return await runCtl(argv.slice(1), process.stdout, process.stderr);
+    } catch (err) {
+      process.stderr.write(`migrate ctl: error: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
+  }
   let flags;
   try {
     flags = parseFlags(argv);
@@ -117,7 +126,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (flags.command === 'cleanup') return await runCleanup(flags, settings.config, process.stdout);
     const plugins = await loadPlugins(merged.plugins, settings.filepath);
-    const options = { ...merged, plugins } as MigrationOptions;
+    // the CLI opens a control socket unless told not to (migrate ctl; the API's default is none)
+    const options = { controlSocket: configDefaults().controlSocket, ...merged, plugins } as MigrationOptions;
     await using migration = await createMigration(options);
     migration.on((event) => {
       if (event.type === 'failed' || event.type === 'cancelled') endEmitted = true;

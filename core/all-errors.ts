@@ -13,3 +13,4 @@ export * from './blockers/errors.ts';
 export { ResumeShadowMissingError } from './runner/prepare.ts';
 export * from './connection/connect-errors.ts';
 export * from './cleanup/errors.ts';
+export * from './control/errors.ts';

@@ -81,9 +81,16 @@ export interface MigrationOptions {
   sqlMode?: string;
   /** The time zone DATETIME ↔ TIMESTAMP conversions happen in, as in the user's sessions (default: the server's global time_zone). */
   timeZone?: string;
+  /**
+   * The control endpoint's Unix socket (core/control): a path, or true for
+   * `$TMPDIR/sluice-<port>-<schema>.<table>.sock` (default false: none; `migration.control` works without it).
+   */
+  controlSocket?: string | boolean;
+  /** Also take control commands on this TCP port on 127.0.0.1 (0: any free port, logged; default: none). */
+  controlPort?: number;
 }
 
-export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plugins' | 'sqlMode' | 'timeZone'>> & {
+export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plugins' | 'sqlMode' | 'timeZone' | 'controlSocket' | 'controlPort'>> & {
   serverId: number;
   /** Bounds and kill policy of Sluice's table locks (from lockWaitTimeout, killBlockers, killBlockersAfter, lockStallTimeout). */
   locks: LockPolicy;
@@ -91,7 +98,13 @@ export type ResolvedOptions = Required<Omit<MigrationOptions, 'serverId' | 'plug
   sqlMode: string | undefined;
   timeZone: string | undefined;
   session: SessionSettings;
+  /** The control socket's path (resolved once the table is known when `controlSocket: true`), or false. */
+  controlSocket: string | boolean;
+  controlPort: number | undefined;
 };
+
+/** Most copy workers (--threads, and `threads=N` while the copy runs). */
+export const MAX_THREADS = 64;
 
 /** The engine's defaults (resolveOptions applies them; --help and --print-config show them). */
 export const ENGINE_DEFAULTS = {
@@ -139,6 +152,21 @@ function optionalString(name: string, value: unknown): string | undefined {
   return value.trim();
 }
 
+function wholeNumber(name: string, value: unknown, min: number, max: number, flag: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}: fix ${flag}`);
+  }
+  return value;
+}
+
+function controlSocket(value: unknown): string | boolean {
+  if (value === undefined || value === false || value === true) return value ?? false;
+  if (typeof value !== 'string' || value.trim() === '' || /\p{Cc}/u.test(value)) {
+    throw new InvalidOptionError(`controlSocket must be a file path, or true for the default path, got ${JSON.stringify(value)}: fix --control-socket`);
+  }
+  return value;
+}
+
 export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   if (!options || typeof options !== 'object') throw new InvalidOptionError('createMigration needs an options object with connection and statement');
   if (typeof options.statement !== 'string' || options.statement.trim() === '') {
@@ -159,7 +187,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
   return {
     connection: { ...c },
     statement: options.statement.trim(),
-    threads: positiveInt('threads', options.threads, d.threads, 64, '--threads'),
+    threads: positiveInt('threads', options.threads, d.threads, MAX_THREADS, '--threads'),
     targetChunkMs: positiveInt('targetChunkMs', options.targetChunkMs, d.targetChunkMs, 60_000, '--target-chunk-time'),
     lockWaitTimeout,
     killBlockers: locks.killBlockers,
@@ -182,6 +210,8 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     plugins: options.plugins ?? [],
     sqlMode: optionalString('sqlMode', options.sqlMode),
     timeZone: optionalString('timeZone', options.timeZone),
+    controlSocket: controlSocket(options.controlSocket),
+    controlPort: options.controlPort === undefined ? undefined : wholeNumber('controlPort', options.controlPort, 0, 65_535, '--control-port'),
     session: { lockWaitTimeout, innodbLockWaitTimeout: 3 },
   };
 }

@@ -7,6 +7,7 @@ import type { Connection, Pool, PoolConnection } from 'mysql2/promise';
 import { token } from './container/tokens.ts';
 import type { ConnectionOptions, Queryable, ServerFlavor } from './connection/connection.ts';
 import type { TableLocks } from './blockers/types.ts';
+import type { ControlRegistry } from './control/registry.ts';
 import type { UserSession } from './connection/user-session.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { ParsedAlter } from './statement/types.ts';
@@ -89,4 +90,6 @@ export const Tokens = {
   Status: token<RunStatus>('status'),
   /** Bounded table locks that find and kill blockers, under the migration's policy (from the connect phase). */
   Locks: token<TableLocks>('locks'),
+  /** Where plugins register what an operator may steer while the migration runs (core/control; available from setup). */
+  Control: token<ControlRegistry>('control'),
 } as const;

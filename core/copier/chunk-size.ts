@@ -49,14 +49,26 @@ export function nextChunkSize(
 /** Keeps the recent samples and the current size. */
 export class ChunkSizer {
   #size: number;
+  #targetMs: number;
   readonly #samples: ChunkSample[] = [];
 
   constructor(
-    private readonly targetMs: number,
+    targetMs: number,
     initial = INITIAL_CHUNK_ROWS,
     private readonly window = 10,
   ) {
+    this.#targetMs = targetMs;
     this.#size = initial;
+  }
+
+  get targetMs(): number {
+    return this.#targetMs;
+  }
+
+  /** A new time target (an operator's chunk-time=…): the size follows at once from the recent samples. */
+  retarget(targetMs: number): void {
+    this.#targetMs = targetMs;
+    if (this.#samples.length > 0) this.#size = nextChunkSize(this.#size, this.#samples, targetMs);
   }
 
   get size(): number {
@@ -73,6 +85,6 @@ export class ChunkSizer {
     if (sample.requested !== undefined && sample.rows < sample.requested / 2) return;
     this.#samples.push(sample);
     if (this.#samples.length > this.window) this.#samples.shift();
-    this.#size = nextChunkSize(this.#size, this.#samples, this.targetMs);
+    this.#size = nextChunkSize(this.#size, this.#samples, this.#targetMs);
   }
 }

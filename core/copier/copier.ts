@@ -82,6 +82,12 @@ export class Copier {
   #failure: { error: unknown; cancelled: boolean } | null = null;
   #bounds: Promise<unknown> = Promise.resolve();
   #detected = false;
+  /** Workers wanted (setThreads changes it while the copy runs), running, and their promises. */
+  #wanted: number;
+  #running = 0;
+  readonly #workers = new Set<Promise<void>>();
+  /** The chunker has handed out its last chunk: no new worker would find work. */
+  #exhausted = false;
 
   constructor(opts: CopierOptions) {
     if (!Number.isInteger(opts.threads) || opts.threads < 1) {
@@ -91,6 +97,7 @@ export class Copier {
       throw new CopierSetupError(`targetChunkMs must be a positive number of milliseconds (got ${opts.targetChunkMs})`);
     }
     this.#opts = opts;
+    this.#wanted = opts.threads;
     this.#plan = planCopyStatement(opts.source, opts.shadow, opts.mapping, opts.locking ?? null);
     this.gate = opts.gate ?? new ShadowGate();
     if (opts.lockConflictTimeoutMs !== undefined && !(opts.lockConflictTimeoutMs > 0)) {
@@ -141,6 +148,32 @@ export class Copier {
     return this.#sizer.size;
   }
 
+  /** Workers the copy runs with (what setThreads asked for last). */
+  get threads(): number {
+    return this.#wanted;
+  }
+
+  /** Workers running now (above `threads` for a moment after it is lowered: each leaves after its chunk). */
+  get workers(): number {
+    return this.#running;
+  }
+
+  /**
+   * Changes the number of workers while the copy runs: more start at once, fewer retire as each
+   * finishes its current chunk (no chunk is ever abandoned).
+   */
+  setThreads(threads: number): void {
+    if (!Number.isInteger(threads) || threads < 1) throw new CopierSetupError(`threads must be a whole number >= 1 (got ${threads})`);
+    this.#wanted = threads;
+    if (this.#started) this.#spawn();
+  }
+
+  /** Changes the time a chunk aims at; the chunk size follows from the next chunk on. */
+  setTargetChunkMs(ms: number): void {
+    if (!(ms > 0) || !Number.isFinite(ms)) throw new CopierSetupError(`targetChunkMs must be a positive number of milliseconds (got ${ms})`);
+    this.#sizer.retarget(ms);
+  }
+
   /** True when no chunk covering `key` has been dispatched yet, so the copier will still read it (false when !comparableKeys). */
   isAboveHighWatermark(key: KeyTuple): boolean {
     if (!this.comparableKeys || this.#high === 'all' || key.length !== 1) return false;
@@ -155,14 +188,16 @@ export class Copier {
   async run(): Promise<void> {
     if (this.#started) throw new CopierSetupError('Copier.run() was called twice; create a new Copier for another run');
     this.#started = true;
-    const { signal, threads } = this.#opts;
+    const { signal } = this.#opts;
     throwIfAborted(signal);
     const onAbort = () => {
       this.#stopping = true;
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await Promise.allSettled(Array.from({ length: threads }, () => this.#worker()));
+      this.#spawn();
+      // setThreads may add workers while others run: wait until none is left
+      while (this.#workers.size > 0) await Promise.allSettled([...this.#workers]);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -174,6 +209,22 @@ export class Copier {
   get #retryPolicy() {
     const timeoutMs = this.#opts.lockConflictTimeoutMs ?? LOCK_RETRY_POLICY.timeoutMs;
     return { ...LOCK_RETRY_POLICY, timeoutMs };
+  }
+
+  /** Starts workers up to the number wanted (none once stopping or out of chunks). */
+  #spawn(): void {
+    while (this.#running < this.#wanted && !this.#stopping && !this.#exhausted) {
+      this.#running++;
+      const worker: Promise<void> = this.#worker().finally(() => this.#workers.delete(worker));
+      this.#workers.add(worker);
+    }
+  }
+
+  /** A worker between chunks leaves when there are more than wanted (counted off at once, so only the excess leaves). */
+  #retire(): boolean {
+    if (this.#running <= this.#wanted) return false;
+    this.#running--;
+    return true;
   }
 
   #fail(error: unknown): void {
@@ -206,11 +257,16 @@ export class Copier {
   async #worker(): Promise<void> {
     const { pool, signal, beforeChunk, afterChunk } = this.#opts;
     let conn: PoolConnection | undefined;
+    let retired = false;
     try {
       if (this.#stopping) return;
       conn = await pool.getConnection();
       const c = conn;
       for (;;) {
+        if (this.#retire()) {
+          retired = true;
+          return;
+        }
         const next = await this.#dispatch(c);
         if (!next) return;
         const { chunk, requested } = next;
@@ -230,6 +286,7 @@ export class Copier {
     } catch (err) {
       this.#fail(err);
     } finally {
+      if (!retired) this.#running--;
       conn?.release();
     }
   }

@@ -19,8 +19,9 @@ export async function createSentinel(db: Queryable, schema: string): Promise<voi
 }
 
 /**
- * Returns once no sentinel exists in `schema`. While it does, calls `onWaiting` and polls every
- * `pollMs`; rejects with MigrationCancelledError as soon as `signal` aborts.
+ * Returns once no sentinel exists in `schema`, or `released()` says so (a `cutover` control
+ * command). While it does, calls `onWaiting` and polls every `pollMs`; rejects with
+ * MigrationCancelledError as soon as `signal` aborts.
  */
 export async function waitForSentinel(
   db: Queryable,
@@ -28,9 +29,11 @@ export async function waitForSentinel(
   signal: AbortSignal,
   onWaiting: () => Promise<void>,
   pollMs: number = DEFAULT_SENTINEL_POLL_MS,
+  released: () => boolean = () => false,
 ): Promise<void> {
   for (;;) {
     throwIfAborted(signal);
+    if (released()) return;
     if (!(await tableExists(db, schema, CUTOVER_SENTINEL_TABLE))) return;
     await onWaiting();
     await sleep(pollMs, signal);

@@ -6,6 +6,8 @@
  *         -> dispose the stack in reverse order of acquisition -> report every error.
  */
 import { MigrationContainer } from '../container/container.ts';
+import { MigrationControl } from '../control/control.ts';
+import { ControlTable } from '../control/registry.ts';
 import { DisposeError, MigrationCancelledError, MigrationStateError, SluiceError } from '../errors.ts';
 import { asCancellation, throwIfAborted } from './abort.ts';
 import { MigrationContext, type PhaseContext } from './context.ts';
@@ -26,6 +28,8 @@ export interface MigrationSpec {
   container?: MigrationContainer;
   /** Strings never to be printed or emitted (passwords). */
   secrets?: readonly string[];
+  /** What an operator may steer while it runs (default: nothing but status). */
+  control?: MigrationControl;
 }
 
 type Listener = (event: MigrationEvent) => void;
@@ -39,10 +43,20 @@ export class Migration implements AsyncDisposable {
   #run: Promise<MigrationResult> | undefined;
   #settled: Promise<unknown> = Promise.resolve();
   #disposal: Promise<void> | undefined;
+  /**
+   * Steer the run while it goes: `pause()`, `resume()`, `setThreads(n)`, `setChunkTime('250ms')`,
+   * `setMaxLoad(n)`, `setMaxReplicaLag('5s')`, `cutover()`, `abort()`, `get(name)`, `status()`
+   * (core/control/README.md). The control endpoint (`controlSocket`, `controlPort`) serves the same.
+   */
+  readonly control: MigrationControl;
 
   constructor(spec: MigrationSpec) {
     const hooks = new HookRunner(spec.plugins ?? []);
     this.#phases = spec.phases;
+    this.control = spec.control ?? new MigrationControl(new ControlTable(), () => ({
+      table: null, phase: 'unknown', elapsedMs: 0, rowsCopied: 0, rowsEstimate: 0, chunkSize: null, copyWorkers: null, throttled: null,
+      replay: { applied: null, pending: 0, events: 0 }, cutover: 'not deferred',
+    }));
     this.#context = new MigrationContext(
       this.#abort.signal, hooks, spec.container ?? new MigrationContainer(), this.#stack,
       (event) => this.#dispatch(event), spec.secrets ?? [],

@@ -4,6 +4,7 @@ import { openPool, serverFlavor, describeConnection } from '../connection/connec
 import { connectFailure } from '../connection/connect-errors.ts';
 import { StuckQueryWatchdog } from '../connection/watchdog.ts';
 import { InvalidOptionError } from '../errors.ts';
+import { MAX_THREADS } from '../options.ts';
 import type { Phase } from '../lifecycle/migration.ts';
 import { Tokens } from '../tokens.ts';
 
@@ -13,8 +14,9 @@ export const connectPhase: Phase = {
   name: 'connect',
   async run(ctx) {
     const options = ctx.resolve(Tokens.Options);
-    // copy workers + replay flush + checksum + plugins' queries
-    const pool = openPool(options.connection, options.session, options.threads + 6);
+    // copy workers (up to MAX_THREADS: `threads=N` may raise them while the copy runs; connections
+    // are opened only when used) + replay flush + checksum + plugins' queries
+    const pool = openPool(options.connection, options.session, Math.max(options.threads, MAX_THREADS) + 6);
     // Every connection of the pool (copy, replay flushes, re-copies) is Sluice's own: never killed as a blocker.
     const own = new OwnSessions();
     own.trackPool(pool);

@@ -24,7 +24,8 @@ import { checkTriggers } from '../triggers/preflight.ts';
 import { checkpointTableName } from '../table/names.ts';
 import { Tokens } from '../tokens.ts';
 import { finishEarlierCutover } from './after-swap.ts';
-import { RunStateToken } from './state.ts';
+import { openControlEndpoint } from './control.ts';
+import { ControlToken, RunStateToken } from './state.ts';
 
 export const inspectPhase: Phase = {
   name: 'inspect',
@@ -81,6 +82,9 @@ export const inspectPhase: Phase = {
       if (refusal) throw refusal.error;
       return;
     }
+    // Once the table is known and locked by the preflight (a second migration of it stops there
+    // first), before anything is created: a live socket at the path refuses the run with nothing made.
+    await openControlEndpoint(ctx, ctx.resolve(ControlToken));
     // Asked here, under the preflight's lock and before the native phase could alter the table:
     // a checkpoint saying an earlier run already swapped the tables ends the run here.
     const point = await ctx.hooks.resume(ctx);

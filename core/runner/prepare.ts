@@ -123,8 +123,8 @@ export function buildCopier(ctx: PhaseContext, shadow: string, mapping: ColumnMa
   const copyCtx = ctx.withSignal(copySignal); // a throttler waiting in beforeChunk wakes when the copy stops
   return new Copier({
     pool: ctx.resolve(Tokens.Pool), source: ctx.resolve(Tokens.Source), shadow, mapping,
-    threads: options.threads,
-    targetChunkMs: options.targetChunkMs,
+    threads: state.threads,
+    targetChunkMs: state.targetChunkMs,
     startAfter: state.resumeLowWatermark,
     signal: copySignal,
     // blocking locking reads unless the copy yields (see MigrationOptions.copyYields)

@@ -1,5 +1,6 @@
 /** The state the phases of one run share (private to core; plugins see it through core/tokens.ts). */
 import { token } from '../container/tokens.ts';
+import type { MigrationControl } from '../control/control.ts';
 import type { Copier } from '../copier/copier.ts';
 import type { ShadowGate } from '../copier/shadow-gate.ts';
 import { NO_FOREIGN_KEYS, type ForeignKeyPlan } from '../preflight/foreign-keys.ts';
@@ -9,6 +10,12 @@ import type { CutoverResult, KeyTuple, ProgressSnapshot, ResumePoint } from '../
 
 export class RunState {
   readonly startedAt = Date.now();
+
+  constructor(copy: { threads: number; targetChunkMs: number }) {
+    this.threads = copy.threads;
+    this.targetChunkMs = copy.targetChunkMs;
+  }
+
   phase = 'setup';
   resumed = false;
   /** What the `resume` hook answered (asked once, at the end of inspect; undefined: start fresh). */
@@ -37,6 +44,13 @@ export class RunState {
   copyDone = false;
   /** What happens to foreign keys (decided in inspect, core/preflight/foreign-keys.ts). */
   foreignKeys: ForeignKeyPlan = NO_FOREIGN_KEYS;
+  /** Copy workers and chunk time target now: the options' at start, an operator's since (runner/control.ts). */
+  threads: number;
+  targetChunkMs: number;
+  /** The cutover may go without waiting for the sentinel (a `cutover` control command). */
+  cutoverReleased = false;
+  /** Waiting for the sentinel to go (wait-for-cutover phase). */
+  cutoverWaiting = false;
   throttled: string | undefined;
   cutover: CutoverResult | null = null;
   /** Rate, ETA and replay lag of the progress reports. */
@@ -65,3 +79,5 @@ export class RunState {
 }
 
 export const RunStateToken = token<RunState>('run-state');
+/** The migration's control API (the endpoint opens on it at the end of inspect). */
+export const ControlToken = token<MigrationControl>('control-api');

@@ -9,6 +9,7 @@ import { ThrottlerOptionError, ThrottlerUnavailableError } from './errors.ts';
 import { ThrottleGate } from './gate.ts';
 import { loadThrottler } from './load.ts';
 import { ManualPause, ManualPauseHandle, manualPauseThrottler } from './manual-pause.ts';
+import { registerThrottleControls, ThrottleLimits } from './limits.ts';
 import { pauseFileThrottler } from './pause-file.ts';
 import { queryThrottler } from './query.ts';
 import { replicaAddresses, replicaLagThrottler, DEFAULT_LAG_READ_TIMEOUT_MS, DEFAULT_MAX_REPLICA_LAG_MS } from './replicas.ts';
@@ -20,6 +21,7 @@ export { NOT_THROTTLED } from './types.ts';
 export { CompositeThrottler } from './composite.ts';
 export { ThrottleGate, type GateOptions } from './gate.ts';
 export { ManualPause, ManualPauseHandle, manualPauseThrottler } from './manual-pause.ts';
+export { ThrottleLimits, type ThrottleLimitValues } from './limits.ts';
 export { loadThrottler, readThreadsRunning, type LoadThrottlerOptions } from './load.ts';
 export { pauseFileThrottler } from './pause-file.ts';
 export { queryThrottler, type QueryThrottlerOptions } from './query.ts';
@@ -80,13 +82,18 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
 
   // Per plugin instance, stored in each migration's container.
   const GateToken = token<ThrottleGate>('throttler:gate');
+  const LimitsToken = token<ThrottleLimits>('throttler:limits');
 
-  /** The throttlers of one migration (fresh objects per migration, except the caller's own). */
-  const build = (manual: ManualPause, ssl: TlsOptions | undefined): Throttler[] => [
+  /**
+   * The throttlers of one migration (fresh objects per migration, except the caller's own). The load
+   * throttler is always there (it reads nothing while both limits are 0): an operator may set one
+   * while the copy runs.
+   */
+  const build = (manual: ManualPause, limits: ThrottleLimits, ssl: TlsOptions | undefined): Throttler[] => [
     manualPauseThrottler(manual),
     ...(options.pauseFile ? [pauseFileThrottler(options.pauseFile)] : []),
-    ...(maxLoad > 0 || criticalLoad > 0 ? [loadThrottler({ maxLoad, criticalLoad })] : []),
-    ...(replicas.length > 0 ? [replicaLagThrottler({ replicas, maxReplicaLagMs, lagReadTimeoutMs, ssl })] : []),
+    loadThrottler(limits),
+    ...(replicas.length > 0 ? [replicaLagThrottler({ replicas, get maxReplicaLagMs() { return limits.maxReplicaLagMs; }, lagReadTimeoutMs, ssl })] : []),
     ...(options.throttleQuery ? [queryThrottler({ query: options.throttleQuery, name: 'throttleQuery' })] : []),
     ...(options.throttlers ?? []),
   ];
@@ -102,17 +109,26 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
       interval: formatDuration(intervalMs), failAfter: formatDuration(failAfterMs),
     },
     setup(ctx: PluginContext) {
-      ctx.provide(ManualPause, new ManualPauseHandle());
+      const manual = new ManualPauseHandle();
+      const limits = new ThrottleLimits({ maxLoad, criticalLoad, maxReplicaLagMs });
+      ctx.provide(ManualPause, manual);
+      ctx.provide(LimitsToken, limits);
+      const control = ctx.tryResolve(Tokens.Control);
+      if (control) registerThrottleControls(control, limits, manual);
     },
     // Before anything is created: open every throttler and check once; one that cannot be checked refuses the run.
     async preflight(ctx: PluginContext) {
       const manual = ctx.resolve(ManualPause);
+      const limits = ctx.resolve(LimitsToken);
       // replicas take the main connection's TLS settings unless their DSN says otherwise
-      const composite = new CompositeThrottler(build(manual, ctx.resolve(Tokens.Connection).ssl));
+      const composite = new CompositeThrottler(build(manual, limits, ctx.resolve(Tokens.Connection).ssl));
       const gate = new ThrottleGate({ throttler: composite, intervalMs, failAfterMs, log: ctx.log, status: ctx.tryResolve(Tokens.Status) });
+      // a pause, a resume or a new limit takes effect at once, not after the cached check expires
       const unsubscribe = manual instanceof ManualPauseHandle ? manual.onChange(() => gate.invalidate()) : () => {};
+      const unsubscribeLimits = limits.onChange(() => gate.invalidate());
       await ctx.defer('throttler', async () => {
         unsubscribe();
+        unsubscribeLimits();
         await gate.idle();
         await composite.dispose();
       });

@@ -8,9 +8,10 @@ import { queryRows, Tokens, type PluginContext, type Queryable } from '../../plu
 import { CriticalLoadError } from './errors.ts';
 import { NOT_THROTTLED, type ThrottleState, type Throttler } from './types.ts';
 
+/** The limits are read at every check: an object with getters (the plugin's ThrottleLimits) changes them while the copy runs. */
 export interface LoadThrottlerOptions {
-  maxLoad?: number;
-  criticalLoad?: number;
+  readonly maxLoad?: number;
+  readonly criticalLoad?: number;
   /** Where to read the status (default: the migration's pool). */
   db?: Queryable;
 }
@@ -23,8 +24,6 @@ export async function readThreadsRunning(db: Queryable): Promise<number> {
 }
 
 export function loadThrottler(options: LoadThrottlerOptions): Throttler {
-  const max = options.maxLoad ?? 0;
-  const critical = options.criticalLoad ?? 0;
   let db = options.db;
   return {
     name: 'load',
@@ -33,6 +32,9 @@ export function loadThrottler(options: LoadThrottlerOptions): Throttler {
     },
     async check(): Promise<ThrottleState> {
       if (!db) throw new Error('the load throttler was not opened');
+      const max = options.maxLoad ?? 0;
+      const critical = options.criticalLoad ?? 0;
+      if (max === 0 && critical === 0) return NOT_THROTTLED; // both off (an operator may set one later)
       const running = await readThreadsRunning(db);
       if (critical > 0 && running > critical) {
         const fatal = new CriticalLoadError(running, critical);

@@ -8,8 +8,8 @@ import { ServerConnection } from './server-connection.ts';
 export interface ReplicaLagThrottlerOptions {
   /** `mysql://user:password@host:port` of each replica to watch. */
   replicas: readonly string[];
-  /** Default 10 s. */
-  maxReplicaLagMs?: number;
+  /** Default 10 s. Read at every check (a getter changes it while the copy runs). */
+  readonly maxReplicaLagMs?: number;
   /** Pause when a replica's lag has been unreadable this long (default 10 s). */
   lagReadTimeoutMs?: number;
   /** TLS settings every replica inherits (the main connection's); a DSN's ssl-* parameters override them. */
@@ -60,5 +60,5 @@ export function replicaAddresses(replicas: readonly string[], ssl?: TlsOptions):
 export function replicaLagThrottler(options: ReplicaLagThrottlerOptions): ReplicaLagThrottler {
   const readTimeoutMs = options.lagReadTimeoutMs ?? DEFAULT_LAG_READ_TIMEOUT_MS;
   const sources = replicaAddresses(options.replicas, options.ssl).map((a) => new ReplicaSource(a, readTimeoutMs));
-  return new ReplicaLagThrottler(sources, { maxLagMs: options.maxReplicaLagMs ?? DEFAULT_MAX_REPLICA_LAG_MS, readTimeoutMs });
+  return new ReplicaLagThrottler(sources, { get maxLagMs() { return options.maxReplicaLagMs ?? DEFAULT_MAX_REPLICA_LAG_MS; }, readTimeoutMs });
 }
