@@ -88,6 +88,7 @@ export const configSchema = z.strictObject({
   reconnectTimeout: whole(1).optional(),
   lockConflictTimeout: whole(1).optional(),
   copyYields: z.boolean().optional(),
+  deferIndexes: z.boolean().optional(),
   killBlockers: z.boolean().optional(),
   killBlockersAfter: z.number().nonnegative().optional(),
   lockStallTimeout: whole(1).optional(),

@@ -51,6 +51,12 @@ export interface MigrationOptions {
    * many times slower. Default false: the copy's locking reads wait (bounded by innodb_lock_wait_timeout).
    */
   copyYields?: boolean;
+  /**
+   * Copy into a shadow without its plain secondary indexes and build them afterwards in one online
+   * ALTER (core/shadow/README.md, "Deferred indexes"; default true, --no-defer-indexes). UNIQUE,
+   * FULLTEXT and SPATIAL indexes are always there during the copy.
+   */
+  deferIndexes?: boolean;
   /** Replica server id for the binlog stream (default: random, high range). */
   serverId?: number;
   /** Plugins, run after the default ones in this order. */
@@ -87,6 +93,7 @@ export const ENGINE_DEFAULTS = {
   reconnectTimeout: DEFAULT_RECONNECT_SECONDS,
   lockConflictTimeout: 300,
   copyYields: false,
+  deferIndexes: true,
 } as const;
 
 function positiveInt(name: string, value: unknown, fallback: number, max: number, flag: string): number {
@@ -134,6 +141,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     keepOldTable: options.keepOldTable ?? d.keepOldTable,
     tryNative: options.tryNative ?? d.tryNative,
     copyYields: options.copyYields ?? d.copyYields,
+    deferIndexes: options.deferIndexes ?? d.deferIndexes,
     lockConflictTimeout: positiveInt('lockConflictTimeout', options.lockConflictTimeout, d.lockConflictTimeout, 86_400, '--lock-conflict-timeout'),
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
     reconnectTimeout: positiveInt('reconnectTimeout', options.reconnectTimeout, d.reconnectTimeout, 86_400, 'reconnectTimeout'),

@@ -51,6 +51,7 @@ export const inspectPhase: Phase = {
     }
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
+    state.probeIndexes = probe?.indexes ?? null;
     await ctx.hooks.call(ctx, 'preflight');
     // Asked here, under the preflight's lock and before the native phase could alter the table:
     // a checkpoint saying an earlier run already swapped the tables ends the run here.

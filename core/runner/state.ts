@@ -3,6 +3,7 @@ import { token } from '../container/tokens.ts';
 import type { Copier } from '../copier/copier.ts';
 import type { ShadowGate } from '../copier/shadow-gate.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
+import type { DeferredIndex } from '../shadow/deferred-indexes.ts';
 import type { CutoverResult, KeyTuple, ProgressSnapshot, ResumePoint } from '../types.ts';
 
 export class RunState {
@@ -26,6 +27,10 @@ export class RunState {
   /** On resume: the highest key the shadow table already held; replay must never skip keys at or below it. */
   shadowMaxKey: KeyTuple | null = null;
   copyDone = false;
+  /** The statement's plain secondary indexes, from the probe (null: no probe); a resume compares the shadow with them. */
+  probeIndexes: readonly DeferredIndex[] | null = null;
+  /** Secondary indexes the shadow still lacks: built by phase `indexes` after the copy. */
+  deferredIndexes: readonly DeferredIndex[] = [];
   throttled: string | undefined;
   cutover: CutoverResult | null = null;
 

@@ -20,6 +20,7 @@ import { qualifiedName } from '../format.ts';
 import type { KeyColumnType } from '../preflight/key-change.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import type { TableInfo } from '../table/types.ts';
+import { plainIndexes, showCreateTable, type DeferredIndex } from './deferred-indexes.ts';
 import { AlterRejectedError } from './errors.ts';
 
 /**
@@ -38,9 +39,11 @@ const asServerError = (err: unknown): ServerError | undefined => {
   return e && typeof e.errno === 'number' && typeof e.sqlMessage === 'string' ? (e as ServerError) : undefined;
 };
 
-/** The probe's result: the columns after the ALTER, as SHOW FULL COLUMNS gives them. */
+/** The probe's result: the columns after the ALTER, as SHOW FULL COLUMNS gives them, and its plain secondary indexes. */
 export interface ProbeResult {
   readonly columns: readonly KeyColumnType[];
+  /** The statement's result's `KEY …` indexes (what a shadow with deferred indexes must get built). */
+  readonly indexes: readonly DeferredIndex[];
 }
 
 export async function probeAlter(pool: SessionPool, source: TableInfo, parsed: ParsedAlter, session: UserSession): Promise<ProbeResult | null> {
@@ -66,7 +69,7 @@ export async function probeAlter(pool: SessionPool, source: TableInfo, parsed: P
       } catch (err) {
         return refuseOrSkip(source.name, err);
       }
-      return { columns: await probeColumns(conn, source.schema, probe) };
+      return { columns: await probeColumns(conn, source.schema, probe), indexes: plainIndexes(await showCreateTable(conn, source.schema, probe)) };
     } finally {
       await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${ref}`);
     }
