@@ -50,7 +50,10 @@ for (let r = 0; r < repeats; r++) {
       onLine: (l) => { if (l.stream === 'stdout') events.feed(l.text, l.at); else if (l.text.trim()) console.error(`  [${v.name}] ${l.text}`); },
     });
     if (!events.done) throw new Error(`${v.name} failed: ${events.failed ?? `exit ${res.code}`}`);
-    const b = { total: res.wallMs, ...events.breakdown(res.startedAt, res.endedAt) };
+    // Wall-clock time between one phase's end and the next one's start (not inside any phase).
+    const spans = [...events.phases.values()].filter((p) => p.start !== undefined && p.end !== undefined).sort((x, y) => x.start! - y.start!);
+    const gaps = spans.slice(1).reduce((n, p, i) => n + Math.max(0, p.start! - spans[i]!.end!), 0);
+    const b = { total: res.wallMs, ...events.breakdown(res.startedAt, res.endedAt), gaps };
     (samples.get(v.name) ?? samples.set(v.name, []).get(v.name)!).push(b);
     console.log(`${v.name} #${r + 1}: ${Object.entries(b).map(([k, ms]) => `${k} ${Math.round(ms)}`).join(' · ')}`);
   }

@@ -26,6 +26,17 @@ test('plain secondary indexes are deferred; PRIMARY, UNIQUE, FULLTEXT and SPATIA
     { name: 'last', definition: 'KEY `last` (`b`) USING BTREE' },
   ]);
   assert.deepEqual(plainIndexes('CREATE TABLE `t` (\n  `id` int NOT NULL,\n  PRIMARY KEY (`id`)\n)'), []);
+  const virtual = `CREATE TABLE \`t\` (
+  \`id\` int(11) NOT NULL,
+  \`a\` int(11) DEFAULT NULL,
+  \`v\` int(11) GENERATED ALWAYS AS (\`a\` + 1) VIRTUAL,
+  \`s\` int(11) GENERATED ALWAYS AS (\`a\` * 2) STORED,
+  PRIMARY KEY (\`id\`),
+  KEY \`by_a_v\` (\`a\`,\`v\`),
+  KEY \`by_v\` (\`v\`),
+  KEY \`by_s\` (\`s\`)
+) ENGINE=InnoDB`;
+  assert.deepEqual(plainIndexes(virtual).map((i) => i.name), ['by_s'], 'indexes over VIRTUAL columns stay on the shadow');
 });
 
 test('--defer-indexes / --no-defer-indexes set deferIndexes; both at once is refused; on by default', () => {
