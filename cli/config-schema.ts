@@ -92,6 +92,7 @@ export const configSchema = z.strictObject({
   discardForeignKeys: z.boolean().optional(),
   alterForeignKeysMethod: z.enum(['none', 'rebuild-constraints', 'drop-swap']).optional(),
   rebuildChildMaxRows: whole(1).optional(),
+  deferIndexes: z.boolean().optional(),
   killBlockers: z.boolean().optional(),
   killBlockersAfter: z.number().nonnegative().optional(),
   lockStallTimeout: whole(1).optional(),

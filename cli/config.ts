@@ -10,7 +10,6 @@ import { createRequire } from 'node:module';
 import { stripVTControlCharacters } from 'node:util';
 import { InvalidOptionError } from '../mod.ts';
 import { definePlugin, type SluiceConfig, type SluicePlugin } from '../mod.ts';
-import { configProblems } from './config-schema.ts';
 
 export interface LoadedConfig {
   config: SluiceConfig;
@@ -26,6 +25,8 @@ export async function loadConfig(explicitPath: string | undefined, cwd = process
     const raw = (found.config?.default ?? found.config) as SluiceConfig & { $schema?: unknown };
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('it must hold (or export) an object of options');
     const { $schema: _editorSchema, ...config } = raw; // "$schema" is for editors (schema/migrate.config.schema.json)
+    // Loaded only when there is a file to check: zod is most of the CLI's start-up otherwise.
+    const { configProblems } = await import('./config-schema.ts');
     const problems = configProblems(config);
     if (problems.length > 0) {
       const shown = problems.slice(0, 3).map((p) => p.message).join('; ');

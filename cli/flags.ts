@@ -31,6 +31,7 @@ Migration:
   --lock-wait-timeout S    metadata lock wait for cutover / native ALTER (default ${D.lockWaitTimeout})
   --defer-cutover          wait for \`DROP TABLE _sluice_sentinel\` before cutting over (default off)
   --keep-old-table         keep the original table as _<table>_old (default: dropped)
+  --no-defer-indexes       copy into a shadow with all its indexes (default: plain secondary indexes built after the copy; --defer-indexes)
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy (default: try native first)
   --cutover-attempts N     cutover retries (default ${D.cutoverAttempts})
   --copy-yields            the copy yields to the application's row locks (NOWAIT/SKIP LOCKED), slower on hot tables (default off)
@@ -119,6 +120,7 @@ export function parseFlags(argv: readonly string[]): CliFlags {
         database: { type: 'string' }, socket: { type: 'string' }, statement: { type: 'string' },
         threads: { type: 'string' }, 'target-chunk-time': { type: 'string' }, 'lock-wait-timeout': { type: 'string' },
         'defer-cutover': { type: 'boolean' }, 'keep-old-table': { type: 'boolean' }, 'no-native': { type: 'boolean' },
+        'defer-indexes': { type: 'boolean' }, 'no-defer-indexes': { type: 'boolean' },
         'cutover-attempts': { type: 'string' }, 'reconnect-timeout': { type: 'string' }, 'lock-conflict-timeout': { type: 'string' }, 'copy-yields': { type: 'boolean' }, 'dry-run': { type: 'boolean' },
         'discard-foreign-keys': { type: 'boolean' }, 'alter-foreign-keys-method': { type: 'string' }, 'rebuild-child-max-rows': { type: 'string' },
         'sql-mode': { type: 'string' }, 'time-zone': { type: 'string' }, 'no-checksum': { type: 'boolean' }, strict: { type: 'boolean' },
@@ -189,6 +191,9 @@ export function parseFlags(argv: readonly string[]): CliFlags {
   set('deferCutover', values['defer-cutover']);
   set('keepOldTable', values['keep-old-table']);
   if (values['no-native']) overrides.tryNative = false;
+  if (values['defer-indexes'] && values['no-defer-indexes']) throw new InvalidOptionError('--defer-indexes and --no-defer-indexes contradict each other: give one');
+  if (values['defer-indexes']) overrides.deferIndexes = true;
+  if (values['no-defer-indexes']) overrides.deferIndexes = false;
   if (values['no-checksum']) overrides.checksum = false;
   set('strict', values.strict);
   const checkpoint: Record<string, unknown> = {};
@@ -241,7 +246,7 @@ const FLAG_PATHS: Record<string, string> = {
   'ssl-ca': 'connection.ssl.ca', 'ssl-cert': 'connection.ssl.cert', 'ssl-key': 'connection.ssl.key',
   statement: 'statement', threads: 'threads', 'target-chunk-time': 'targetChunkMs', 'lock-wait-timeout': 'lockWaitTimeout',
   'cutover-attempts': 'cutoverAttempts', 'reconnect-timeout': 'reconnectTimeout', 'lock-conflict-timeout': 'lockConflictTimeout', 'copy-yields': 'copyYields', 'dry-run': 'dryRun', 'discard-foreign-keys': 'discardForeignKeys', 'alter-foreign-keys-method': 'alterForeignKeysMethod', 'rebuild-child-max-rows': 'rebuildChildMaxRows', 'no-kill-blockers': 'killBlockers', 'kill-blockers-after': 'killBlockersAfter', 'lock-stall-timeout': 'lockStallTimeout', 'sql-mode': 'sqlMode', 'time-zone': 'timeZone', 'defer-cutover': 'deferCutover', 'keep-old-table': 'keepOldTable',
-  'no-native': 'tryNative', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
+  'no-native': 'tryNative', 'defer-indexes': 'deferIndexes', 'no-defer-indexes': 'deferIndexes', 'no-checksum': 'checksum', strict: 'strict', 'checkpoint-interval': 'checkpoint.interval',
   'checkpoint-max-age': 'checkpoint.maxAge', 'max-load': 'throttle.maxLoad', 'critical-load': 'throttle.criticalLoad',
   replica: 'throttle.replicas', 'max-replica-lag': 'throttle.maxReplicaLag', 'pause-file': 'throttle.pauseFile',
   'throttle-query': 'throttle.throttleQuery', 'throttle-fail-after': 'throttle.failAfter', 'hooks-path': 'hooks.path', 'hooks-hint': 'hooks.hint',

@@ -70,6 +70,12 @@ export interface MigrationOptions {
   alterForeignKeysMethod?: AlterForeignKeysMethod;
   /** rebuild-constraints only for child tables of at most this many rows, counted up front (default 100000). */
   rebuildChildMaxRows?: number;
+  /**
+   * Copy into a shadow without its plain secondary indexes and build them afterwards in one online
+   * ALTER (core/shadow/README.md, "Deferred indexes"; default true, --no-defer-indexes). UNIQUE,
+   * FULLTEXT and SPATIAL indexes are always there during the copy.
+   */
+  deferIndexes?: boolean;
   /** Replica server id for the binlog stream (default: random, high range). */
   serverId?: number;
   /** Plugins, run after the default ones in this order. */
@@ -123,6 +129,7 @@ export const ENGINE_DEFAULTS = {
   discardForeignKeys: false,
   alterForeignKeysMethod: 'none',
   rebuildChildMaxRows: 100_000,
+  deferIndexes: true,
 } as const;
 
 const FOREIGN_KEY_METHODS: readonly AlterForeignKeysMethod[] = ['none', 'rebuild-constraints', 'drop-swap'];
@@ -202,6 +209,7 @@ export function resolveOptions(options: MigrationOptions): ResolvedOptions {
     discardForeignKeys: options.discardForeignKeys ?? d.discardForeignKeys,
     alterForeignKeysMethod: foreignKeysMethod(options.alterForeignKeysMethod),
     rebuildChildMaxRows: positiveInt('rebuildChildMaxRows', options.rebuildChildMaxRows, d.rebuildChildMaxRows, 1_000_000_000_000, '--rebuild-child-max-rows'),
+    deferIndexes: options.deferIndexes ?? d.deferIndexes,
     lockConflictTimeout: positiveInt('lockConflictTimeout', options.lockConflictTimeout, d.lockConflictTimeout, 86_400, '--lock-conflict-timeout'),
     cutoverAttempts: positiveInt('cutoverAttempts', options.cutoverAttempts, d.cutoverAttempts, 100, '--cutover-attempts'),
     reconnectTimeout: positiveInt('reconnectTimeout', options.reconnectTimeout, d.reconnectTimeout, 86_400, 'reconnectTimeout'),

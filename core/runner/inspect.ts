@@ -16,7 +16,7 @@ import { chooseKey, describeKey } from '../preflight/key-choice.ts';
 import { checkForeignKeys } from '../preflight/foreign-keys.ts';
 import { ForeignKeyError } from '../preflight/errors.ts';
 import { qualifiedName } from '../format.ts';
-import { probeAlter } from '../shadow/probe.ts';
+import { probeAlter, type ProbeResult } from '../shadow/probe.ts';
 import { parseAlter } from '../statement/parse.ts';
 import { withStoredNames } from '../statement/stored-names.ts';
 import { inspectTable } from '../table/inspect.ts';
@@ -58,8 +58,10 @@ export const inspectPhase: Phase = {
     // for the resume answer, which may end the run by finishing that earlier cutover.
     let refusal: { error: unknown } | undefined;
     let source: typeof table = table;
+    let probeIndexes: ProbeResult['secondaryIndexes'] | null = null;
     try {
       const probe = await probeAlter(pool, table, parsed, session);
+      probeIndexes = probe?.secondaryIndexes ?? null;
       // The key to copy and replay by (core/preflight/key-choice.ts). Without a probe (a table that cannot be
       // TEMPORARY) it is chosen on the old table alone and checked again on the shadow (core/shadow/shadow.ts).
       const key = chooseKey(table, probe ?? table, parsed.renamedColumns);
@@ -76,6 +78,7 @@ export const inspectPhase: Phase = {
     const state = ctx.resolve(RunStateToken);
     state.rowsEstimate = source.rowsEstimate;
     state.foreignKeys = foreignKeys;
+    state.probeIndexes = probeIndexes;
     await ctx.hooks.call(ctx, 'preflight');
     // A dry run asks no resume question: a checkpoint that could not be used would be dropped.
     if (options.dryRun) {

@@ -12,6 +12,7 @@ import { Copier } from '../copier/copier.ts';
 import { shareLocking } from '../copier/locking.ts';
 import { ShadowGate } from '../copier/shadow-gate.ts';
 import { BinlogReplayer } from '../replay/replayer.ts';
+import { deferIndexes, missingIndexes, type DeferredIndex } from '../shadow/deferred-indexes.ts';
 import { createShadowTable, dropShadowTable, loadShadowTable, type ShadowTable } from '../shadow/shadow.ts';
 import { tableExists } from '../cutover/tables.ts';
 import { shadowTableName } from '../table/names.ts';
@@ -56,6 +57,7 @@ export const preparePhase: Phase = {
       state.copyDone = resume.lowWatermark === 'done';
       state.resumeLowWatermark = resume.lowWatermark === 'done' ? null : resume.lowWatermark;
       state.shadowMaxKey = await maxKey(pool, source.schema, shadow.name, tableKey(source).columns);
+      state.deferredIndexes = await pendingIndexes(ctx, shadow.name);
       ctx.log.info(`resuming: copy after ${describeKey(resume.lowWatermark)}, replay from ${start.file}:${start.position}`);
     } else {
       if (await tableExists(pool, source.schema, shadowTableName(source.name))) {
@@ -63,6 +65,15 @@ export const preparePhase: Phase = {
         await dropShadowTable(pool, source);
       }
       shadow = await createShadowTable(pool, source, target.parsed, session, state.foreignKeys.keep);
+      // Only with a probe (a resume must be able to tell which indexes the shadow still lacks), and not
+      // with foreign keys on the shadow (a constraint needs its index: the server refuses to drop it).
+      if (options.deferIndexes && state.probeIndexes !== null && state.foreignKeys.keep.length === 0) {
+        // Dropped while the shadow is empty; built again by phase `indexes` (core/shadow/README.md).
+        const deferred = await deferIndexes(pool, source.schema, shadow.name);
+        const dropped = new Set(deferred.map((i) => i.name));
+        shadow = { ...shadow, info: { ...shadow.info, indexes: shadow.info.indexes.filter((i) => !dropped.has(i.name)) } };
+        state.deferredIndexes = deferred;
+      }
       start = await currentBinlogPosition(pool);
     }
     if (shadow.dropped.length > 0) ctx.log.warn(`the ALTER drops column(s) ${shadow.dropped.join(', ')}: their data is not copied`);
@@ -108,6 +119,22 @@ async function returnShadowTriggers(ctx: PhaseContext, pool: Pool, schema: strin
   } finally {
     conn.release();
   }
+}
+
+/**
+ * On resume: the statement's plain secondary indexes (the probe's) that the shadow lacks — the
+ * earlier run deferred them and did not build them (all of them), or built them (none).
+ */
+async function pendingIndexes(ctx: PhaseContext, shadow: string): Promise<DeferredIndex[]> {
+  const state = ctx.resolve(RunStateToken);
+  const source = ctx.resolve(Tokens.Source);
+  if (state.probeIndexes === null) {
+    ctx.log.warn(`cannot check whether ${shadow} lacks deferred secondary indexes (the statement could not be probed): none are built`);
+    return [];
+  }
+  const missing = await missingIndexes(ctx.resolve(Tokens.Pool), source.schema, shadow, state.probeIndexes);
+  if (missing.length > 0) ctx.log.info(`resuming: the deferred index(es) ${missing.map((i) => i.name).join(', ')} are built after the copy`);
+  return missing;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ShadowGate } from '../copier/shadow-gate.ts';
 import { NO_FOREIGN_KEYS, type ForeignKeyPlan } from '../preflight/foreign-keys.ts';
 import type { BinlogReplayer } from '../replay/replayer.ts';
 import { ProgressMeter } from './progress.ts';
+import type { DeferredIndex } from '../shadow/deferred-indexes.ts';
 import type { CutoverResult, KeyTuple, ProgressSnapshot, ResumePoint } from '../types.ts';
 
 export class RunState {
@@ -51,6 +52,10 @@ export class RunState {
   cutoverReleased = false;
   /** Waiting for the sentinel to go (wait-for-cutover phase). */
   cutoverWaiting = false;
+  /** The statement's plain secondary indexes, from the probe (null: no probe); a resume compares the shadow with them. */
+  probeIndexes: readonly DeferredIndex[] | null = null;
+  /** Secondary indexes the shadow still lacks: built by phase `indexes` after the copy. */
+  deferredIndexes: readonly DeferredIndex[] = [];
   throttled: string | undefined;
   cutover: CutoverResult | null = null;
   /** Rate, ETA and replay lag of the progress reports. */

@@ -60,3 +60,18 @@ export class UnsafeShadowAlterError extends SluiceError {
     );
   }
 }
+
+/** The deferred secondary indexes could not be built on the shadow (core/shadow/deferred-indexes.ts): nothing was cut over. */
+export class IndexBuildError extends SluiceError {
+  readonly indexes: readonly string[];
+  readonly errno: number | undefined;
+  constructor(shadow: string, indexes: readonly string[], serverMessage: string, errno?: number, options?: { cause?: unknown }) {
+    super(
+      'INDEX_BUILD_FAILED',
+      `building the deferred index(es) ${indexes.join(', ')} on \`${shadow}\` failed: ${oneLine(serverMessage)}${errno === undefined ? '' : ` (${errno})`}; the original table is untouched: run again to resume, or use --no-defer-indexes`,
+      options,
+    );
+    this.indexes = indexes;
+    this.errno = errno;
+  }
+}

@@ -20,6 +20,7 @@ import { qualifiedName } from '../format.ts';
 import type { KeyColumnType } from '../preflight/key-change.ts';
 import type { ParsedAlter } from '../statement/types.ts';
 import type { IndexInfo, TableInfo } from '../table/types.ts';
+import { plainIndexes, showCreateTable, type DeferredIndex } from './deferred-indexes.ts';
 import { AlterRejectedError } from './errors.ts';
 
 /**
@@ -42,6 +43,8 @@ const asServerError = (err: unknown): ServerError | undefined => {
 export interface ProbeResult {
   readonly columns: readonly (KeyColumnType & { readonly nullable: boolean; readonly dataType: string })[];
   readonly indexes: readonly IndexInfo[];
+  /** The statement's result's plain `KEY …` indexes (what a shadow with deferred indexes must get built). */
+  readonly secondaryIndexes: readonly DeferredIndex[];
 }
 
 export async function probeAlter(pool: SessionPool, source: TableInfo, parsed: ParsedAlter, session: UserSession): Promise<ProbeResult | null> {
@@ -67,7 +70,8 @@ export async function probeAlter(pool: SessionPool, source: TableInfo, parsed: P
       } catch (err) {
         return refuseOrSkip(source.name, err);
       }
-      return { columns: await probeColumns(conn, source.schema, probe), indexes: await probeIndexes(conn, source.schema, probe) };
+      const create = await showCreateTable(conn, source.schema, probe);
+      return { columns: await probeColumns(conn, source.schema, probe), indexes: await probeIndexes(conn, source.schema, probe), secondaryIndexes: plainIndexes(create) };
     } finally {
       await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${ref}`);
     }

@@ -4,8 +4,9 @@
  *  - source side: the source column converted the way INSERT … SELECT converted it (only when the
  *    types differ): CAST to the shadow's integer/DECIMAL(p,s)/FLOAT/DOUBLE/DATE/DATETIME(n)/TIME(n),
  *    CONVERT to the shadow's character set (trailing spaces trimmed for CHAR), CAST AS BINARY(n);
- *  - both sides: text as utf8mb4_bin (long text and blobs as their MD5), short binary as HEX, BIT as
- *    an unsigned integer; numbers and temporals as the server prints them (time_zone +00:00).
+ *  - both sides: text as utf8mb4_bin (long text, JSON and blobs as their CRC32), short binary as HEX,
+ *    BIT as an unsigned integer; numbers and temporals as the server prints them (time_zone +00:00);
+ *    a column whose type does not change is hashed as its bytes (no conversion on either side).
  * The row string is CONCAT_WS('#', v1, …, vn, nullmask); nullmask = CONCAT(ISNULL(v1), …) keeps
  * NULL apart from '' (CONCAT_WS skips NULLs). Its hash is CRC32(CRC32(row string)): CRC32 is affine
  * over strings of equal length, so a BIT_XOR of plain CRC32s cannot see values swapped between two
@@ -66,14 +67,22 @@ export function convertToShadowType(expr: string, from: ColumnInfo, to: ColumnIn
   return expr;
 }
 
-/** The canonical string form of a value already in the shadow column's type. */
-export function canonical(expr: string, to: ColumnInfo): string {
+/**
+ * The canonical string form of a value already in the shadow column's type. `same`: the source
+ * column has exactly the shadow's type, charset and collation and no conversion expression, so both
+ * sides hold the same bytes: text is hashed as those bytes, without a conversion. Long values
+ * (text, JSON, blobs) go into the row string as their CRC32 (hashed as they are read; a difference
+ * is missed with probability 2^-32, as by the row hash itself).
+ */
+export function canonical(expr: string, to: ColumnInfo, same = false): string {
   const t = to.dataType.toLowerCase();
+  if (same && (SHORT_TEXT.has(t) || SHORT_BINARY.has(t))) return `CAST(${expr} AS BINARY)`;
+  if (same && (LONG_TEXT.has(t) || t === 'json' || LONG_BINARY.has(t))) return `CRC32(${expr})`;
   if (SHORT_TEXT.has(t)) return `CONVERT(${expr} USING utf8mb4) COLLATE utf8mb4_bin`;
-  if (LONG_TEXT.has(t)) return `MD5(CONVERT(${expr} USING utf8mb4))`;
-  if (t === 'json') return `MD5(CAST(${expr} AS CHAR CHARACTER SET utf8mb4))`;
+  if (LONG_TEXT.has(t)) return `CRC32(CONVERT(${expr} USING utf8mb4))`;
+  if (t === 'json') return `CRC32(CAST(${expr} AS CHAR CHARACTER SET utf8mb4))`;
   if (SHORT_BINARY.has(t)) return `HEX(${expr})`;
-  if (LONG_BINARY.has(t)) return `MD5(${expr})`;
+  if (LONG_BINARY.has(t)) return `CRC32(${expr})`;
   if (t === 'bit') return `CAST(${expr} AS UNSIGNED)`;
   return expr;
 }
@@ -106,9 +115,11 @@ export function checksumSelects(source: TableInfo, shadow: TableInfo, mapping: C
     const from = column(source, name);
     const to = column(shadow, mapping.target[i]!);
     // The mapping's own expression when it has one (a DATETIME ↔ TIMESTAMP conversion in the user's zone).
-    const converted = convertToShadowType(mapping.expressions?.[i] ?? mysql.escapeId(from.name), from, to);
-    src.push(canonical(converted, to));
-    dst.push(canonical(mysql.escapeId(to.name), to));
+    const expression = mapping.expressions?.[i];
+    const converted = convertToShadowType(expression ?? mysql.escapeId(from.name), from, to);
+    const same = expression === undefined && sameType(from, to);
+    src.push(canonical(converted, to, same));
+    dst.push(canonical(mysql.escapeId(to.name), to, same));
   });
   const select = (values: string[]) => `COUNT(*) AS n, BIT_XOR(${rowHash(values)}) AS crc`;
   return { source: select(src), shadow: select(dst) };

@@ -1,7 +1,7 @@
 /**
  * The throttler plugin: pauses the copier — never the replay — while the replicas lag, the source
  * is loaded, an operator asked for a pause, or a custom check says so; stops the migration on
- * critical load. It only acts in `beforeChunk`. See README.md.
+ * critical load. It only acts in `beforeChunk` and `beforeCutover`. See README.md.
  */
 import { definePlugin, durationOption, formatDuration, token, Tokens, type PluginContext, type SluicePlugin, type TlsOptions } from '../../plugin-api.ts';
 import { CompositeThrottler } from './composite.ts';
@@ -139,6 +139,11 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
       ctx.log.debug(`throttler: ${composite.size} throttler(s), checked every ${intervalMs} ms`);
     },
     async beforeChunk(ctx: PluginContext) {
+      await ctx.tryResolve(GateToken)?.wait(ctx.signal);
+    },
+    // The cutover waits like a chunk: a replica still applying the deferred index build (one DDL,
+    // applied serially) or any other pause holds the swap until it has caught up.
+    async beforeCutover(ctx: PluginContext) {
       await ctx.tryResolve(GateToken)?.wait(ctx.signal);
     },
   });

@@ -155,7 +155,7 @@ test('--json prints one event per line: phases, logs and the result', async () =
   assert.equal(r.code, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; phase?: string; result?: { rowsCopied: number; mode: string } });
   const phases = events.filter((e) => e.type === 'phase' && (e as { state?: string }).state === 'start').map((e) => e.phase);
-  assert.deepEqual(phases, ['connect', 'inspect', 'native', 'prepare', 'copy', 'verify', 'wait-for-cutover', 'cutover']);
+  assert.deepEqual(phases, ['connect', 'inspect', 'native', 'prepare', 'copy', 'indexes', 'verify', 'wait-for-cutover', 'cutover']);
   const done = events.at(-1)!;
   assert.equal(done.type, 'done');
   assert.equal(done.result!.rowsCopied, 2000);

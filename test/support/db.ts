@@ -55,3 +55,15 @@ export function fileDatabases(): { database(name: string): Promise<Pool>; own(po
     },
   };
 }
+
+/**
+ * `deferIndexes` for the fidelity tests: SLUICE_DEFER_INDEXES=1 or 0 runs them with deferred
+ * secondary indexes on or off (unset: the engine's default), so both modes are checked against the
+ * same expectations (`npm run test:fidelity-indexes` runs them both ways).
+ */
+export function deferIndexesFromEnv(): { deferIndexes?: boolean } {
+  const v = process.env.SLUICE_DEFER_INDEXES;
+  if (v === undefined || v === '') return {};
+  if (v !== '0' && v !== '1') throw new Error(`SLUICE_DEFER_INDEXES must be 0 or 1, got "${v}"`);
+  return { deferIndexes: v === '1' };
+}

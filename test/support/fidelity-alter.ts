@@ -11,7 +11,7 @@ import { createMigration, type SluiceOptions } from '../../mod.ts';
 import { currentBinlogPosition } from '../../core/connection/connection.ts';
 import { readAutoIncrement } from '../../core/table/inspect.ts';
 import { compareTables, describeComparison, isIdentical } from './compare.ts';
-import { testConnection } from './db.ts';
+import { deferIndexesFromEnv, testConnection } from './db.ts';
 
 export interface AlterCase {
   schema: string;
@@ -114,6 +114,7 @@ export async function runAlterCase(conn: Connection, pool: Pool, c: AlterCase): 
       threads: 1,
       targetChunkMs: 50,
       progressIntervalMs: 60_000,
+      ...deferIndexesFromEnv(),
       ...c.options,
     });
     migration.on((event) => { if (event.type === 'log' && event.level !== 'debug') log.push(`${event.level}: ${event.message}`); });

@@ -15,7 +15,7 @@ import type { MigrationResult } from '../../core/types.ts';
 import type { MigrationOptions } from '../../core/options.ts';
 import { testServer } from '../../scripts/sandbox.ts';
 import { compareTables, describeComparison, isIdentical, type TableComparison } from './compare.ts';
-import { appPool, testConnection } from './db.ts';
+import { appPool, deferIndexesFromEnv, testConnection } from './db.ts';
 import { seedRows, Workload, type WorkloadOptions, type WorkloadStats, type WorkloadTable } from './workload.ts';
 
 export interface FidelityCase {
@@ -42,6 +42,8 @@ export interface FidelityCase {
   targetChunkMs?: number;
   /** The copy yields to the application's row locks (MigrationOptions.copyYields; default false). */
   copyYields?: boolean;
+  /** MigrationOptions.deferIndexes (default: SLUICE_DEFER_INDEXES, else the engine's default). */
+  deferIndexes?: boolean;
   threads?: number;
   /** Workload operations required after the copy finished, before it is stopped (default 60). */
   opsAfterCopy?: number;
@@ -203,6 +205,8 @@ export async function runFidelityCase(c: FidelityCase): Promise<FidelityOutcome>
       threads: c.threads ?? 2,
       targetChunkMs: c.targetChunkMs ?? 5,
       copyYields: c.copyYields ?? false,
+      ...deferIndexesFromEnv(),
+      ...(c.deferIndexes === undefined ? {} : { deferIndexes: c.deferIndexes }),
       progressIntervalMs: 200,
       // Debugging a failure: SLUICE_KEEP_TEST_DB=1 keeps the database and the original table (_t_old).
       keepOldTable: Boolean(process.env.SLUICE_KEEP_TEST_DB),
