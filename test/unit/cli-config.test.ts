@@ -142,7 +142,7 @@ const NO_DEFAULT = new Set([
   'connection.user', 'connection.password', 'connection.database', 'connection.socketPath', 'connection.ssl.ca', 'connection.ssl.cert',
   'connection.ssl.key', 'statement', 'sqlMode', 'timeZone', 'serverId', 'plugins', 'throttle.replicas',
   'throttle.pauseFile', 'throttle.throttleQuery', 'throttle.throttlers', 'hooks.path', 'hooks.hint', 'hooks.hintOwner', 'hooks.hintToken',
-  'metrics.port', 'strict', 'disablePlugins',
+  'metrics.port', 'strict', 'disablePlugins', 'controlPort',
 ]);
 
 test('--print-config shows every option of the schema with a default, each with its source; set ones with the layer that set them', async () => {
