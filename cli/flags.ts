@@ -34,7 +34,7 @@ Migration:
   --no-defer-indexes       copy into a shadow with all its indexes (default: plain secondary indexes built after the copy; --defer-indexes)
   --no-native              never try ALGORITHM=INSTANT/NOCOPY/INPLACE; always copy (default: try native first)
   --cutover-attempts N     cutover retries (default ${D.cutoverAttempts})
-  --copy-yields            the copy yields to the application's row locks (NOWAIT/SKIP LOCKED), slower on hot tables (default off)
+  --copy-yields            copy and replay yield to the application's row locks (NOWAIT/SKIP LOCKED), slower on hot tables (default off)
   --discard-foreign-keys   the new table gets none of the table's own foreign keys (default off: they are kept)
   --alter-foreign-keys-method M  other tables' foreign keys on the table: none (refuse), rebuild-constraints or drop-swap (not atomic) (default ${D.alterForeignKeysMethod})
   --rebuild-child-max-rows N  rebuild-constraints only for child tables of at most N rows (default ${D.rebuildChildMaxRows})

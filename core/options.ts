@@ -47,8 +47,9 @@ export interface MigrationOptions {
    */
   reconnectTimeout?: number;
   /**
-   * The copy yields to the application's row locks (SKIP LOCKED, then NOWAIT, held rows retried as
-   * holes; core/copier/README.md): the application is never a deadlock victim of the copy, but under a
+   * The copy, replay and the checksum's re-copy yield to the application's row locks (SKIP LOCKED, then
+   * NOWAIT, held rows retried; core/copier/README.md, core/replay/README.md): the application is never
+   * a deadlock victim of Sluice's locking reads, but under a
    * hot write load the copy is slower (measured 1.2–3x). Default false: the copy's locking reads wait (bounded by innodb_lock_wait_timeout).
    */
   copyYields?: boolean;

@@ -83,6 +83,9 @@ export const preparePhase: Phase = {
     state.shadowGate = shadow.info.autoIncrement !== null ? new ShadowGate() : undefined;
     if (!state.copyDone) state.copier = buildCopier(ctx, shadow.name, shadow.mapping);
 
+    // Yielding locking reads (copy, replay, the checksum's re-copy) only with copyYields: measured slower
+    // under a hot write load (core/copier/README.md, core/replay/README.md).
+    const yielding = options.copyYields ? shareLocking(ctx.resolve(Tokens.Flavor)) : null;
     const replayer = await BinlogReplayer.start({
       connection: options.connection,
       pool,
@@ -92,8 +95,8 @@ export const preparePhase: Phase = {
       start,
       serverId: options.serverId,
       reconnectSeconds: options.reconnectTimeout,
-      // replay's locking reads never wait while holding a lock (NOWAIT / SKIP LOCKED where the server has them)
-      tuning: { gate: state.shadowGate, locking: shareLocking(ctx.resolve(Tokens.Flavor)) },
+      // with copyYields, replay's locking reads never wait while holding a lock (NOWAIT / SKIP LOCKED), like the copy's
+      tuning: { gate: state.shadowGate, locking: yielding },
       skipKey: skipsAllowed(shadow, tableKey(source).shadowIndex) ? (key) => skippable(state.copier, state.shadowMaxKey, key) : undefined,
       log: ctx.log,
     });
@@ -101,7 +104,7 @@ export const preparePhase: Phase = {
     state.replayer = replayer;
     ctx.provide(Tokens.Replay, replayControl(replayer, ctx.signal));
     ctx.provide(Tokens.Copy, copyControl(pool, source, shadow.name, shadow.mapping, {
-      locking: shareLocking(ctx.resolve(Tokens.Flavor)), gate: state.shadowGate, targetChunkMs: options.targetChunkMs,
+      locking: yielding, gate: state.shadowGate, targetChunkMs: options.targetChunkMs,
       conflictTimeoutMs: options.lockConflictTimeout * 1000, signal: ctx.signal,
     }));
   },

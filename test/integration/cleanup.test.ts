@@ -140,7 +140,7 @@ test('cleanup input errors are one line, exit 2', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['cleanup', ...connectionFlags(DB)], /migrate cleanup needs the table: pass --table T/],
     [['cleanup', '--user', 'x', '--table', 't'], /no schema for table t: pass --database D or --table D\.t/],
-    [['clean', ...connectionFlags(DB)], /unknown command "clean": the only command is cleanup/],
+    [['clean', ...connectionFlags(DB)], /unknown command "clean": the commands are cleanup and ctl/],
     [[...connectionFlags(DB), '--table', 't', '--statement', 'ALTER TABLE t ADD c INT'], /--table and --yes belong to migrate cleanup/],
   ];
   for (const [args, pattern] of cases) {

@@ -141,7 +141,7 @@ test('the plan: the native answer is the server\'s own on the populated table; t
       .replace(/ AUTO_INCREMENT=\d+/, '');
     assert.equal(plan.shadow?.name, `_${table}_new`);
     assert.equal(plan.shadow?.definition, expected);
-    assert.deepEqual(plan.key, { columns: ['id'], chunking: 'integer range' });
+    assert.deepEqual(plan.key, { columns: ['id'], index: 'PRIMARY', chunking: 'integer range' });
     assert.ok(plan.estimate.rows > 0 && plan.estimate.dataBytes > 0, JSON.stringify(plan.estimate));
     assert.equal(plan.estimate.sample?.rows, Math.min(5000, plan.estimate.rows));
     assert.ok(typeof plan.estimate.copySeconds === 'number' && plan.estimate.copySeconds >= 0);

@@ -61,7 +61,7 @@ const doneOf = (evs: JsonEvent[]) => evs.find((e): e is Extract<JsonEvent, { typ
 /** A config dir: frequent progress, a pace per chunk (so a run has many progress reports), `extra` config source. */
 async function configDir(opts: { extraPlugins?: string[]; preamble?: string[]; paceMs?: number } = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-progress-'));
-  const plugins = [`definePlugin({ name: 'pacer', async afterChunk(ctx) { await sleep(${opts.paceMs ?? 100}, ctx.signal); } })`, ...(opts.extraPlugins ?? [])];
+  const plugins = [`definePlugin({ name: 'pacer', async afterChunk(ctx) { await sleep(${opts.paceMs ?? 400}, ctx.signal); } })`, ...(opts.extraPlugins ?? [])];
   await writeFile(join(dir, 'migrate.config.mjs'), [
     `import { definePlugin, sleep } from ${JSON.stringify(join(ROOT, 'dist/mod.js'))};`,
     ...(opts.preamble ?? []),
@@ -95,7 +95,7 @@ function assertCountsAgree(evs: JsonEvent[], rowsInTable: number | undefined, wh
     assert.equal(done.rowsCopied, rowsInTable, `${what}: rows copied = rows in the table`);
     assert.equal(checked.done, rowsInTable, `${what}: the checksum counted the rows of the table`);
   }
-  assert.deepEqual(done.phases.map((p) => p.phase), ['connect', 'inspect', 'native', 'prepare', 'copy', 'verify', 'wait-for-cutover', 'cutover']);
+  assert.deepEqual(done.phases.map((p) => p.phase), ['connect', 'inspect', 'native', 'prepare', 'copy', 'indexes', 'verify', 'wait-for-cutover', 'cutover']);
 }
 
 test('--json: every event matches the schema, has a time, and the counts agree with the table; the old table is dropped', async () => {
@@ -132,7 +132,7 @@ test('piped: plain timestamped status lines with every fact, no control characte
   assert.match(status[0]!, /^migrate: \S+ copy \d+% · [\d,]+ rows copied of ~[\d,]+ \(estimated\) · (\?|[\d,]+) rows\/s · ETA \S+.* · replay lag (\d+ s|unknown) behind the binlog head · [\d,]+ keys pending · [\d,]+ row events replayed · not throttled · elapsed \S+/);
   assert.match(out, /migrate: cli_progress\.t_plain migrated: 20,000 rows copied \(20,000 written\), writes blocked \d+ ms at cutover/);
   assert.match(out, /\n {2}rows in the table: 20,000, all matching \(checksum\) · \d+ chunks · 0 row events replayed\n/);
-  assert.match(out, /\n {2}phases: connect [\d.]+ s · inspect [\d.]+ s · native [\d.]+ s · prepare [\d.]+ s · copy [\d.]+ s · verify [\d.]+ s · wait-for-cutover [\d.]+ s · cutover [\d.]+ s\n/);
+  assert.match(out, /\n {2}phases: connect [\d.]+ s · inspect [\d.]+ s · native [\d.]+ s · prepare [\d.]+ s · copy [\d.]+ s · indexes [\d.]+ s · verify [\d.]+ s · wait-for-cutover [\d.]+ s · cutover [\d.]+ s\n/);
   assert.match(out, /\n {2}old table: `_t_plain_old` dropped\n$/);
   assert.equal(await exists('_t_plain_old'), false);
 

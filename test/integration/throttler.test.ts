@@ -180,7 +180,7 @@ test('replica lag holds the cutover: a replica that stopped applying after the c
   const stopper = definePlugin({ name: 'stop-sql-thread-after-copy', afterCopy: async () => { await replica.stopSqlThread(); } });
   const r = await start('lag_cutover', { replicas: [replica.dsn] }, [stopper], 1);
   try {
-    await until(() => r.last()?.phase === 'wait-for-cutover' && throttledWith(r, 'is not replicating')(), 'the cutover waits for the replica');
+    await until(() => r.last()?.phase === 'wait-for-cutover' && throttledWith(r, 'is not replicating')(), 'the cutover waits for the replica', 60_000);
     await wait(400);
     const [tables] = await pool.query<RowDataPacket[]>("SHOW TABLES LIKE '\\_lag\\_cutover\\_%'");
     const names = tables.map((t) => String(Object.values(t)[0]));

@@ -76,7 +76,7 @@ export async function killAndResume(c: FidelityCase): Promise<KeyResumeOutcome> 
     `import { definePlugin, sleep } from ${JSON.stringify(join(ROOT, 'mod.ts'))};`,
     'export default {',
     '  progressIntervalMs: 100,',
-    `  plugins: [checkpointPlugin({ interval: '200ms' }), definePlugin({ name: 'pacer', async afterChunk(ctx) { await sleep(${c.chunkDelayMs ?? 40}, ctx.signal); } })],`,
+    `  plugins: [checkpointPlugin({ interval: '100ms' }), definePlugin({ name: 'pacer', async afterChunk(ctx) { await sleep(${c.chunkDelayMs ?? 150}, ctx.signal); } })],`,
     '};',
   ].join('\n'));
   const workers = c.workload?.workers ?? 3;
