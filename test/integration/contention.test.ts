@@ -172,7 +172,8 @@ test('steady inserts at the end of the key while copying: every chunk stays near
     const ordered = [...done].sort((a, b) => a.index - b.index);
     assert.ok(ordered.length >= 5, `only ${ordered.length} chunks`);
     const tailRows = outcome.comparison.expectedRows - 30_000;
-    assert.ok(tailRows > 6000, `only ${tailRows} rows were inserted at the end during the run`);
+    // at least 10% of the table arrives at the end while the copy runs (the rate depends on the machine)
+    assert.ok(tailRows > 3000, `only ${tailRows} rows were inserted at the end during the run`);
     let largest = 0;
     for (const chunk of ordered) {
       // Chunk sizes grow at most 1.5x per chunk; the last one also takes what arrived in the last milliseconds.

