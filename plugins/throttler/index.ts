@@ -144,7 +144,9 @@ export function throttlerPlugin(options: ThrottlerPluginOptions = {}): SluicePlu
     // The cutover waits like a chunk: a replica still applying the deferred index build (one DDL,
     // applied serially) or any other pause holds the swap until it has caught up.
     async beforeCutover(ctx: PluginContext) {
-      await ctx.tryResolve(GateToken)?.wait(ctx.signal);
+      const gate = ctx.tryResolve(GateToken);
+      gate?.invalidate(); // the swap rests on a reading taken now, not on one cached or in flight from the copy
+      await gate?.wait(ctx.signal);
     },
   });
 }

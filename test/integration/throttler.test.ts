@@ -173,27 +173,6 @@ test('replica lag: the copy pauses while the SQL thread is stopped, replay keeps
   await r.m[Symbol.asyncDispose]();
 });
 
-test('replica lag holds the cutover: a replica that stopped applying after the copy (e.g. during the index build) is waited for before the swap', async () => {
-  await table('lag_cutover', 5_000);
-  await pool.query('ALTER TABLE lag_cutover ADD INDEX by_v (v)'); // deferred: built after the copy
-  await replica.waitCaughtUp();
-  const stopper = definePlugin({ name: 'stop-sql-thread-after-copy', afterCopy: async () => { await replica.stopSqlThread(); } });
-  const r = await start('lag_cutover', { replicas: [replica.dsn] }, [stopper], 1);
-  try {
-    await until(() => r.last()?.phase === 'wait-for-cutover' && throttledWith(r, 'replica ')(), 'the cutover waits for the replica', 60_000, () => ({ last: r.last(), logs: r.logs.slice(-5) }));
-    await wait(400);
-    const [tables] = await pool.query<RowDataPacket[]>("SHOW TABLES LIKE '\\_lag\\_cutover\\_%'");
-    const names = tables.map((t) => String(Object.values(t)[0]));
-    assert.ok(names.includes('_lag_cutover_new') && !names.includes('_lag_cutover_old'), `not swapped while the replica does not apply (${names.join(', ')})`);
-  } finally {
-    if ((await replica.status()).Slave_SQL_Running !== 'Yes') await replica.startSqlThread();
-  }
-  const result = await r.run;
-  assert.ok(r.logs.some((l) => l.includes('throttler: resuming')), r.logs.join(' | '));
-  await assertCopied('lag_cutover', result);
-  await r.m[Symbol.asyncDispose]();
-});
-
 test('server load: Threads_running above maxLoad pauses the copy until it drops', async () => {
   await table('load', 5000);
   const base = await threadsRunning();
